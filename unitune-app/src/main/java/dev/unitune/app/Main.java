@@ -1,2 +1,38 @@
 package dev.unitune.app;
-public final class Main { public static void main(String[] a) { System.out.println("skeleton"); } }
+
+import dev.unitune.app.cli.BenchCommand;
+import dev.unitune.app.cli.InfoCommand;
+import dev.unitune.app.cli.WeightsCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the `./unitune` launcher. */
+@Command(name = "unitune", mixinStandardHelpOptions = true, version = "unitune 0.1.0-SNAPSHOT",
+        description = "UniTune for the JVM: fine-tune a diffusion model on one image, then edit it from a sentence.",
+        subcommands = {InfoCommand.class, WeightsCommand.class, BenchCommand.class})
+public final class Main implements Runnable {
+    @Override
+    public void run() { new CommandLine(this).usage(System.out); }
+
+    public static void main(String[] args) { System.exit(run(args)); }
+
+    /** Runs the CLI and returns the exit code (tests call this instead of main). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        // TEMPORARY during parallel development: subcommands written by other modules' authors are added when present.
+        addIfPresent(cl.getSubcommands().get("weights"), "WeightsInspectCommand", "WeightsConvertCommand", "GoldenCheckCommand");
+        addIfPresent(cl.getSubcommands().get("bench"), "BenchKernelsCommand", "BenchUnetCommand");
+        cl.setExecutionExceptionHandler(new CliErrors());
+        return cl.execute(args);
+    }
+
+    private static void addIfPresent(CommandLine parent, String... simpleNames) {
+        for (String n : simpleNames) {
+            try {
+                parent.addSubcommand(Class.forName("dev.unitune.app.cli." + n).getDeclaredConstructor().newInstance());
+            } catch (ReflectiveOperationException ignored) {
+                // not written yet
+            }
+        }
+    }
+}
