@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * Method (as in Cephes expf): n = round(x log2 e), r = x - n ln2 with ln2 split in two parts so r is
  * exact, exp(r) by a degree-6 polynomial on |r| <= ln2/2 (relative error ~ 1e-7, about 1-2 ulp),
- * then scale by 2^n built from the exponent bits. Inputs are clamped to [-87.3, 88.7] (the normal
- * float range), so results below ~1e-38 come out as ~1e-38 instead of a denormal or 0.
+ * then scale by 2^n built from the exponent bits. Inputs above 88.7 are clamped (~3.4e38, not inf);
+ * inputs below -87.3 give 0 (no denormals), so exp(-inf) = 0 as masked softmax needs.
  */
 public final class FastMath {
     private FastMath() {}
@@ -32,6 +32,7 @@ public final class FastMath {
 
     /** exp(x) for one float, bit-identical to {@link #exp(FloatVector)} on each lane. */
     public static float exp(float x) {
+        if (x < MIN_X) return 0f;
         x = Math.min(Math.max(x, MIN_X), MAX_X);
         float t = Math.fma(x, LOG2E, ROUND_MAGIC);
         int n = Float.floatToRawIntBits(t) - ROUND_MAGIC_BITS;
@@ -51,6 +52,7 @@ public final class FastMath {
     /** exp on every lane; see the class comment. */
     public static FloatVector exp(FloatVector x) {
         VectorSpecies<Float> s = x.species();
+        var underflow = x.lt(MIN_X);
         x = x.max(MIN_X).min(MAX_X);
         FloatVector t = x.fma(FloatVector.broadcast(s, LOG2E), FloatVector.broadcast(s, ROUND_MAGIC));
         IntVector n = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
@@ -65,7 +67,7 @@ public final class FastMath {
         FloatVector r2 = r.mul(r);
         FloatVector e = p.fma(r2, r).add(1f);
         FloatVector scale = n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return e.mul(scale);
+        return e.mul(scale).blend(0f, underflow);
     }
 
     /** Sum of the lanes in lane order, in double: a fixed order, unlike reduceLanes(ADD). */

@@ -13,8 +13,19 @@ public final class Sgemm {
                             float beta, float[] c, int cOff, int ldc) {
         checkArgs(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         if (m == 0 || n == 0) return;
-        SimpleGemm.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        long flops = 2L * m * n * k;
+        if (flops < SIMPLE_FLOPS) {
+            SimpleGemm.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        int threads = flops < PARALLEL_FLOPS ? 1 : Threads.count();
+        PackedGemm.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, threads);
     }
+
+    /** Below this many flops packing costs more than it saves. */
+    static final long SIMPLE_FLOPS = 1L << 13;
+    /** Below this many flops (~20 us of work) a thread hand-off costs more than it saves. */
+    static final long PARALLEL_FLOPS = 1L << 22;
 
     /** Batched GEMM: matrix i uses offsets aOff + i*sA, bOff + i*sB, cOff + i*sC; a stride of 0 broadcasts. */
     public static void gemmBatched(int batch, boolean transA, boolean transB, int m, int n, int k,
@@ -23,10 +34,28 @@ public final class Sgemm {
         if (batch < 0) throw new IllegalArgumentException("gemmBatched: negative batch " + batch);
         if (batch > 1 && sC == 0 && m > 0 && n > 0)
             throw new IllegalArgumentException("gemmBatched: output stride sC is 0 for batch " + batch + " (outputs would overlap)");
-        for (int i = 0; i < batch; i++) {
-            gemm(transA, transB, m, n, k, a, toInt(aOff + i * sA, "A"), lda, b, toInt(bOff + i * sB, "B"), ldb,
-                    beta, c, toInt(cOff + i * sC, "C"), ldc);
+        if (batch == 0 || m == 0 || n == 0) return;
+        int threads = Threads.count();
+        long flopsEach = 2L * m * n * k;
+        // Whole matrices per thread when the batch divides well over the threads (or is large): no
+        // synchronisation inside a matrix. Each matrix is computed the same way either way.
+        if (threads > 1 && batch > 1 && (batch % threads == 0 || batch >= 4 * threads || flopsEach < PARALLEL_FLOPS)) {
+            Threads.parallelFor(batch, i -> one(i, transA, transB, m, n, k, a, aOff, lda, sA, b, bOff, ldb, sB,
+                    beta, c, cOff, ldc, sC, 1));
+            return;
         }
+        for (int i = 0; i < batch; i++)
+            one(i, transA, transB, m, n, k, a, aOff, lda, sA, b, bOff, ldb, sB, beta, c, cOff, ldc, sC,
+                    flopsEach < PARALLEL_FLOPS ? 1 : threads);
+    }
+
+    private static void one(int i, boolean transA, boolean transB, int m, int n, int k,
+                            float[] a, int aOff, int lda, long sA, float[] b, int bOff, int ldb, long sB,
+                            float beta, float[] c, int cOff, int ldc, long sC, int threads) {
+        int ao = toInt(aOff + i * sA, "A"), bo = toInt(bOff + i * sB, "B"), co = toInt(cOff + i * sC, "C");
+        checkArgs(transA, transB, m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc);
+        if (2L * m * n * k < SIMPLE_FLOPS) SimpleGemm.gemm(transA, transB, m, n, k, a, ao, lda, b, bo, ldb, beta, c, co, ldc);
+        else PackedGemm.gemm(transA, transB, m, n, k, a, ao, lda, b, bo, ldb, beta, c, co, ldc, threads);
     }
 
     private static int toInt(long offset, String which) {

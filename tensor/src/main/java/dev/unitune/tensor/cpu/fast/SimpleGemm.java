@@ -19,7 +19,7 @@ final class SimpleGemm {
                     float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
                     sum = Math.fma(av, bv, sum);
                 }
-                c[cRow + j] = beta == 0f ? sum : sum + beta * c[cRow + j];
+                c[cRow + j] = beta == 0f ? sum : Math.fma(c[cRow + j], beta, sum);
             }
         }
     }

@@ -13,16 +13,33 @@ import java.util.function.IntConsumer;
  * result never depends on scheduling: each part writes its own disjoint output.
  */
 public final class Threads {
-    private static final int COUNT = resolveCount();
-    // The caller always works too, so the pool holds COUNT - 1 workers.
-    private static final ForkJoinPool POOL = COUNT > 1 ? new ForkJoinPool(COUNT - 1, pool -> {
-        var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-        t.setName("unitune-cpu-" + t.getPoolIndex());
-        t.setDaemon(true);
-        return t;
-    }, null, false) : null;
+    private static volatile int threadCount = resolveCount();
+    private static volatile ForkJoinPool sharedPool = newPool(threadCount);
 
     private Threads() {}
+
+    /** The caller always works too, so the pool holds count - 1 workers (none for one thread). */
+    private static ForkJoinPool newPool(int count) {
+        return count > 1 ? new ForkJoinPool(count - 1, pool -> {
+            var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setName("unitune-cpu-" + t.getPoolIndex());
+            t.setDaemon(true);
+            return t;
+        }, null, false) : null;
+    }
+
+    /**
+     * Changes the thread count (benchmarks and the CLI's --threads). Call it while no kernel runs: the old
+     * pool finishes what it has and is shut down. Results do not depend on the count, only the speed.
+     */
+    public static synchronized void setCount(int count) {
+        if (count < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + count);
+        if (count == threadCount) return;
+        ForkJoinPool old = sharedPool;
+        sharedPool = newPool(count);
+        threadCount = count;
+        if (old != null) old.shutdown();
+    }
 
     private static int resolveCount() {
         String prop = System.getProperty("unitune.threads");
@@ -37,7 +54,7 @@ public final class Threads {
     }
 
     /** Number of worker threads kernels may use. */
-    public static int count() { return COUNT; }
+    public static int count() { return threadCount; }
 
     /**
      * Runs body(i) for every i in [0, parts). Up to {@link #count()} threads (the caller plus pool workers)
@@ -47,7 +64,9 @@ public final class Threads {
      */
     public static void parallelFor(int parts, IntConsumer body) {
         if (parts <= 0) return;
-        if (parts == 1 || POOL == null || ForkJoinTask.inForkJoinPool()) {
+        ForkJoinPool pool = sharedPool;
+        int count = threadCount;
+        if (parts == 1 || pool == null || count == 1 || ForkJoinTask.inForkJoinPool()) {
             for (int i = 0; i < parts; i++) body.accept(i);
             return;
         }
@@ -55,9 +74,9 @@ public final class Threads {
         Runnable worker = () -> {
             for (int i = next.getAndIncrement(); i < parts; i = next.getAndIncrement()) body.accept(i);
         };
-        int helpers = Math.min(parts, COUNT) - 1;
+        int helpers = Math.min(parts, count) - 1;
         List<ForkJoinTask<?>> tasks = new ArrayList<>(helpers);
-        for (int i = 0; i < helpers; i++) tasks.add(POOL.submit(worker));
+        for (int i = 0; i < helpers; i++) tasks.add(pool.submit(worker));
         Throwable failure = null;
         try {
             worker.run();

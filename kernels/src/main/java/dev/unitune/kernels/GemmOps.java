@@ -1,0 +1,79 @@
+package dev.unitune.kernels;
+
+import dev.unitune.tensor.DType;
+import dev.unitune.tensor.Shape;
+import dev.unitune.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * Batched matmul on the tiled GEMM kernel (gemm.cu). Operands are read through their strides (a transpose
+ * swaps the row and column stride), broadcast batch dims become a per-batch offset table, so F32 operands
+ * are never copied; F16/BF16 are widened to F32 first and the result is rounded back.
+ */
+final class GemmOps {
+    private static final int MAX_GRID_Z = 65535;
+    private final DeviceBackend b;
+
+    GemmOps(DeviceBackend b) { this.b = b; }
+
+    Tensor matmul(Tensor a, Tensor bt, boolean transA, boolean transB) {
+        b.buf(a);
+        b.buf(bt);
+        if (a.rank() < 2 || bt.rank() < 2 || a.dtype() != bt.dtype() || !a.dtype().isFloating())
+            throw new IllegalArgumentException("matmul: needs two float tensors of rank >= 2 and one dtype, got " + a + " and " + bt);
+        int M = transA ? a.dim(-1) : a.dim(-2), Ka = transA ? a.dim(-2) : a.dim(-1);
+        int Kb = transB ? bt.dim(-1) : bt.dim(-2), N = transB ? bt.dim(-2) : bt.dim(-1);
+        if (Ka != Kb)
+            throw new IllegalArgumentException("matmul: inner dims differ: " + Shape.str(a.shape()) + (transA ? "^T" : "")
+                    + " x " + Shape.str(bt.shape()) + (transB ? "^T" : ""));
+        int[] aBatch = Arrays.copyOf(a.shape(), a.rank() - 2), bBatch = Arrays.copyOf(bt.shape(), bt.rank() - 2);
+        int[] batchShape = Shape.broadcast(aBatch, bBatch);
+        int batches = Shape.numel(batchShape);
+        DType dtype = a.dtype();
+        Tensor af = dtype == DType.F32 ? a : b.f32(a), bf = dtype == DType.F32 ? bt : b.f32(bt);
+        int[] outShape = Arrays.copyOf(batchShape, batchShape.length + 2);
+        outShape[batchShape.length] = M;
+        outShape[batchShape.length + 1] = N;
+        Tensor out = b.alloc(DType.F32, outShape);
+        if (batches > 0 && M > 0 && N > 0) {
+            int[] aOff = batchOffsets(af, batchShape), bOff = batchOffsets(bf, batchShape);
+            int aRow = af.stride(-2), aCol = af.stride(-1), bRow = bf.stride(-2), bCol = bf.stride(-1);
+            if (transA) { int t = aRow; aRow = aCol; aCol = t; }
+            if (transB) { int t = bRow; bRow = bCol; bCol = t; }
+            try (Tensor aOffT = b.fromHost(aOff, DType.I32, batches); Tensor bOffT = b.fromHost(bOff, DType.I32, batches)) {
+                for (int base = 0; base < batches; base += MAX_GRID_Z) {
+                    int z = Math.min(MAX_GRID_Z, batches - base);
+                    b.dev.launch("gemm", "gemm_f32", new int[] {(N + 63) / 64, (M + 63) / 64, z}, new int[] {16, 16, 1},
+                            b.buf(af), b.buf(aOffT), aRow, aCol, b.buf(bf), b.buf(bOffT), bRow, bCol, b.buf(out), M, N, Ka, base);
+                }
+            }
+        }
+        DeviceBackend.dropTemp(af, a);
+        DeviceBackend.dropTemp(bf, bt);
+        return b.fromF32(out, dtype);
+    }
+
+    /** Element offset of each batch's matrix, batches in row-major order of the broadcast batch shape. */
+    static int[] batchOffsets(Tensor t, int[] batchShape) {
+        int rank = batchShape.length, lead = rank - (t.rank() - 2);
+        int[] strides = new int[rank];
+        for (int d = 0; d < rank; d++) {
+            int td = d - lead;
+            strides[d] = td < 0 || t.shape()[td] == 1 ? 0 : t.strides()[td];
+        }
+        int n = Shape.numel(batchShape);
+        int[] off = new int[n];
+        int[] idx = new int[rank];
+        for (int i = 0; i < n; i++) {
+            long o = t.offset();
+            for (int d = 0; d < rank; d++) o += (long) idx[d] * strides[d];
+            off[i] = Math.toIntExact(o);
+            for (int d = rank - 1; d >= 0; d--) {
+                if (++idx[d] < batchShape[d]) break;
+                idx[d] = 0;
+            }
+        }
+        return off;
+    }
+}

@@ -1,0 +1,13 @@
+package dev.unitune.kernels.cuda;
+
+import dev.unitune.kernels.DeviceBackend;
+import dev.unitune.tensor.BackendUnavailableException;
+
+/** The CUDA backend: {@link DeviceBackend} on a {@link CudaDevice} (driver API + committed PTX). */
+public final class CudaBackend extends DeviceBackend {
+    private CudaBackend(CudaDevice device) { super(device); }
+
+    public static CudaBackend create() throws BackendUnavailableException { return new CudaBackend(CudaDevice.open()); }
+
+    @Override public String name() { return "cuda"; }
+}

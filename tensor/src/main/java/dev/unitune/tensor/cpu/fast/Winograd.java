@@ -1,0 +1,189 @@
+package dev.unitune.tensor.cpu.fast;
+
+/**
+ * Winograd F(2x2, 3x3) for stride-1, dilation-1, groups-1 3x3 convolutions (Lavin & Gray, 2015): each
+ * 2x2 output tile costs 16 multiplies per (input, output) channel pair instead of 36, so the GEMM work
+ * drops 2.25x. Per tile-chunk of T tiles:
+ *   V[xi][c][t] = (B^T d B)[xi]     input transform (4x4 patch d of channel c at tile t)
+ *   M[xi]       = U[xi] * V[xi]     16 GEMMs [O x C] * [C x T]   (U[xi][o][c] = (G g G^T)[xi])
+ *   y tile      = A^T m A           output transform (2x2 from the 16 values of m), plus bias
+ * The transforms use only 0, +-1 and +-1/2, so they add a few roundings per term (measured in
+ * WinogradTest against the double reference); the error stays within a few times that of im2col.
+ *
+ * The transforms run along whole rows of tiles (even/odd columns split first), so C2 vectorises them.
+ */
+final class Winograd {
+    private Winograd() {}
+
+    /** Target floats for each of V and M in one chunk (8 MiB): bounds memory for large images. */
+    private static final int CHUNK_FLOATS = 1 << 21;
+
+    static boolean applies(int kh, int kw, dev.unitune.tensor.Conv2dSpec s) {
+        return kh == 3 && kw == 3 && s.strideH() == 1 && s.strideW() == 1 && s.dilationH() == 1
+                && s.dilationW() == 1 && s.groups() == 1;
+    }
+
+    /** Transformed weights U[16][O][C] from weight [O][C][3][3] (row-major). */
+    static float[] transformWeights(float[] weight, int o, int c) {
+        float[] u = new float[16 * o * c];
+        int oc = o * c;
+        Threads.parallelFor(Math.min(o, 4 * Threads.count()), part -> {
+            int parts = Math.min(o, 4 * Threads.count());
+            float[] t = new float[12];
+            for (int oi = o * part / parts, end = o * (part + 1) / parts; oi < end; oi++) {
+                for (int ci = 0; ci < c; ci++) {
+                    int g = (oi * c + ci) * 9;
+                    // t = G g (4x3): rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 applied to each column.
+                    for (int j = 0; j < 3; j++) {
+                        float g0 = weight[g + j], g1 = weight[g + 3 + j], g2 = weight[g + 6 + j];
+                        t[j] = g0;
+                        t[3 + j] = 0.5f * (g0 + g1 + g2);
+                        t[6 + j] = 0.5f * (g0 - g1 + g2);
+                        t[9 + j] = g2;
+                    }
+                    // U = t G^T (4x4), the same combination along each row.
+                    int dst = oi * c + ci;
+                    for (int i = 0; i < 4; i++) {
+                        float t0 = t[3 * i], t1 = t[3 * i + 1], t2 = t[3 * i + 2];
+                        u[(4 * i) * oc + dst] = t0;
+                        u[(4 * i + 1) * oc + dst] = 0.5f * (t0 + t1 + t2);
+                        u[(4 * i + 2) * oc + dst] = 0.5f * (t0 - t1 + t2);
+                        u[(4 * i + 3) * oc + dst] = t2;
+                    }
+                }
+            }
+        });
+        return u;
+    }
+
+    /** out[n][o][oh][ow] = conv(x, weight) + bias with the transformed weights u (from {@link #transformWeights}). */
+    static void forward(float[] x, int n, int c, int h, int w, float[] u, int o, float[] bias, int padH, int padW,
+                        int oh, int ow, float[] out) {
+        forward(x, n, c, h, w, u, o, bias, padH, padW, oh, ow, out, CHUNK_FLOATS);
+    }
+
+    /** As above with a chosen chunk size (tests use a small one to exercise chunking). */
+    static void forward(float[] x, int n, int c, int h, int w, float[] u, int o, float[] bias, int padH, int padW,
+                        int oh, int ow, float[] out, int chunkFloats) {
+        int tilesH = (oh + 1) / 2, tilesW = (ow + 1) / 2;
+        long perTileRow = 16L * Math.max(c, o) * tilesW;
+        int rowsPerChunk = (int) Math.max(1, Math.min(tilesH, chunkFloats / perTileRow));
+        int maxT = rowsPerChunk * tilesW;
+        float[] v = new float[16 * c * maxT];
+        float[] m = new float[16 * o * maxT];
+        for (int img = 0; img < n; img++) {
+            int xOff = img * c * h * w, outOff = img * o * oh * ow;
+            for (int ty0 = 0; ty0 < tilesH; ty0 += rowsPerChunk) {
+                int ty1 = Math.min(tilesH, ty0 + rowsPerChunk);
+                int t = (ty1 - ty0) * tilesW;
+                inputTransform(x, xOff, c, h, w, padH, padW, tilesW, ty0, ty1, t, v);
+                Sgemm.gemmBatched(16, false, false, o, t, c, u, 0, c, (long) o * c, v, 0, t, (long) c * t,
+                        0f, m, 0, t, (long) o * t);
+                outputTransform(m, o, t, tilesW, ty0, ty1, bias, oh, ow, out, outOff);
+            }
+        }
+    }
+
+    /** V[xi][ci][tile] for tile rows [ty0, ty1) of one image; ld of each component row is t. */
+    private static void inputTransform(float[] x, int xOff, int c, int h, int w, int padH, int padW, int tilesW,
+                                       int ty0, int ty1, int t, float[] v) {
+        int parts = Math.min(c, 4 * Threads.count());
+        int half = tilesW + 1; // even/odd columns of the padded tile row: 2*tilesW + 2 columns in all
+        Threads.parallelFor(parts, part -> {
+            float[][] ev = new float[4][half], od = new float[4][half];
+            float[] e0 = new float[half], o0 = new float[half], e1 = new float[half], o1 = new float[half],
+                    e2 = new float[half], o2 = new float[half], e3 = new float[half], o3 = new float[half];
+            float[][] ve = {e0, e1, e2, e3}, vo = {o0, o1, o2, o3};
+            for (int ci = c * part / parts, end = c * (part + 1) / parts; ci < end; ci++) {
+                int plane = xOff + ci * h * w;
+                for (int ty = ty0; ty < ty1; ty++) {
+                    // The 4 input rows of this tile row, split into even and odd padded columns.
+                    for (int r = 0; r < 4; r++) {
+                        int iy = 2 * ty - padH + r;
+                        float[] er = ev[r], orr = od[r];
+                        if (iy < 0 || iy >= h) {
+                            java.util.Arrays.fill(er, 0f);
+                            java.util.Arrays.fill(orr, 0f);
+                            continue;
+                        }
+                        int row = plane + iy * w;
+                        for (int j = 0; j < half; j++) {
+                            int ix = 2 * j - padW;
+                            er[j] = ix >= 0 && ix < w ? x[row + ix] : 0f;
+                            orr[j] = ix + 1 >= 0 && ix + 1 < w ? x[row + ix + 1] : 0f;
+                        }
+                    }
+                    // Vertical B^T: rows d0-d2, d1+d2, d2-d1, d1-d3 (elementwise along the row).
+                    verticalInput(ev, ve, half);
+                    verticalInput(od, vo, half);
+                    // Horizontal B: for tile tx the columns are even[tx], odd[tx], even[tx+1], odd[tx+1].
+                    int col = (ty - ty0) * tilesW;
+                    for (int i = 0; i < 4; i++) {
+                        float[] e = ve[i], od2 = vo[i];
+                        int b0 = ((4 * i) * c + ci) * t + col, b1 = ((4 * i + 1) * c + ci) * t + col,
+                                b2 = ((4 * i + 2) * c + ci) * t + col, b3 = ((4 * i + 3) * c + ci) * t + col;
+                        for (int tx = 0; tx < tilesW; tx++) {
+                            float a0 = e[tx], a1 = od2[tx], a2 = e[tx + 1], a3 = od2[tx + 1];
+                            v[b0 + tx] = a0 - a2;
+                            v[b1 + tx] = a1 + a2;
+                            v[b2 + tx] = a2 - a1;
+                            v[b3 + tx] = a1 - a3;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    private static void verticalInput(float[][] d, float[][] out, int len) {
+        float[] d0 = d[0], d1 = d[1], d2 = d[2], d3 = d[3];
+        float[] r0 = out[0], r1 = out[1], r2 = out[2], r3 = out[3];
+        for (int j = 0; j < len; j++) {
+            r0[j] = d0[j] - d2[j];
+            r1[j] = d1[j] + d2[j];
+            r2[j] = d2[j] - d1[j];
+            r3[j] = d1[j] - d3[j];
+        }
+    }
+
+    /** From M[xi][o][tile] (ld t) to output rows of tile rows [ty0, ty1), adding bias. */
+    private static void outputTransform(float[] m, int o, int t, int tilesW, int ty0, int ty1, float[] bias,
+                                        int oh, int ow, float[] out, int outOff) {
+        int parts = Math.min(o, 4 * Threads.count());
+        Threads.parallelFor(parts, part -> {
+            float[] s0 = new float[4 * tilesW], s1 = new float[4 * tilesW];
+            for (int oi = o * part / parts, end = o * (part + 1) / parts; oi < end; oi++) {
+                float b = bias == null ? 0f : bias[oi];
+                int plane = outOff + oi * oh * ow;
+                for (int ty = ty0; ty < ty1; ty++) {
+                    int col = (ty - ty0) * tilesW;
+                    // Vertical A^T: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3, for each of the 4 columns j.
+                    for (int j = 0; j < 4; j++) {
+                        int q0 = (j * o + oi) * t + col, q1 = ((4 + j) * o + oi) * t + col,
+                                q2 = ((8 + j) * o + oi) * t + col, q3 = ((12 + j) * o + oi) * t + col;
+                        int d = j * tilesW;
+                        for (int tx = 0; tx < tilesW; tx++) {
+                            float m0 = m[q0 + tx], m1 = m[q1 + tx], m2 = m[q2 + tx], m3 = m[q3 + tx];
+                            s0[d + tx] = m0 + m1 + m2;
+                            s1[d + tx] = m1 - m2 - m3;
+                        }
+                    }
+                    int y = 2 * ty;
+                    horizontalOutput(s0, tilesW, b, out, plane + y * ow, ow);
+                    if (y + 1 < oh) horizontalOutput(s1, tilesW, b, out, plane + (y + 1) * ow, ow);
+                }
+            }
+        });
+    }
+
+    /** Row of outputs from one vertical result s[j*tilesW + tx]: y0 = s0+s1+s2, y1 = s1-s2-s3. */
+    private static void horizontalOutput(float[] s, int tilesW, float bias, float[] out, int row, int ow) {
+        int full = ow / 2;
+        int a = 0, b = tilesW, c = 2 * tilesW, d = 3 * tilesW;
+        for (int tx = 0; tx < full; tx++) {
+            out[row + 2 * tx] = s[a + tx] + s[b + tx] + s[c + tx] + bias;
+            out[row + 2 * tx + 1] = s[b + tx] - s[c + tx] - s[d + tx] + bias;
+        }
+        if (ow % 2 == 1) out[row + 2 * full] = s[a + full] + s[b + full] + s[c + full] + bias;
+    }
+}
