@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The whole {@link Backend} interface, written once over a {@link DeviceApi} (OpenCL or CUDA). Layout
  * work (strided views, broadcasting, dtype conversion) happens in kernels via {@link ViewArg}; the heavy
  * ops live in one helper class per kernel family. F16/BF16 tensors are stored as 16-bit values and
- * computed in F32; F64 is refused (devices here are float machines; gradient checks run on the CPU).
+ * computed in F32. F64 tensors may live here for transfers, copies and casts, but ops on them are refused
+ * with a clear message (gradient checks in double run on the CPU).
  */
 public abstract class DeviceBackend implements Backend {
     static final int BLOCK = 256;
@@ -35,11 +36,15 @@ public abstract class DeviceBackend implements Backend {
     /** Ops that run as host copy + CPU op here. */
     public static final List<String> HOST_FALLBACK_OPS = List.of(
             "indexAdd", "scatterAdd", "gather",
-            "integer (i32/i64) arithmetic, comparisons and reductions", "i32<->i64 casts", "argmax");
+            "integer (i32/i64) arithmetic, comparisons and reductions", "casts between i32/i64/f64", "argmax");
+
+    /** Whether F16/BF16 matmuls may use the CUDA-only tensor-core kernel (gemm_tc.cu). */
+    protected boolean tensorCoreGemm() { return false; }
 
     @Override public String description() { return dev.description(); }
     @Override public boolean preferredOverCpu() { return !dev.isCpuDevice(); }
-    @Override public boolean supports(DType dtype) { return dtype != DType.F64; }
+    /** F64 tensors can live here (for transfers, copies and casts) but device kernels compute in f32 only. */
+    @Override public boolean supports(DType dtype) { return true; }
     @Override public List<String> hostFallbackOps() { return HOST_FALLBACK_OPS; }
     @Override public void synchronize() { dev.synchronize(); }
     @Override public void close() { dev.close(); }
@@ -54,7 +59,6 @@ public abstract class DeviceBackend implements Backend {
 
     /** A new contiguous device tensor. */
     Tensor alloc(DType dtype, int... shape) {
-        if (!supports(dtype)) throw new IllegalArgumentException(name() + " backend does not support dtype " + dtype.id() + " (use the cpu backend for f64)");
         int n = Shape.numel(shape);
         long bytes = (long) n * dtype.byteSize();
         DeviceBuffer b = dev.alloc(bytes);
@@ -62,8 +66,16 @@ public abstract class DeviceBackend implements Backend {
         return Tensor.contiguousOver(new DeviceStorage(this, dtype, n, b), shape);
     }
 
-    /** The device buffer of a tensor of this backend, with a clear error for foreign or freed tensors. */
+    /** The device buffer of an op's input, with a clear error for foreign, freed or f64 tensors. */
     DeviceBuffer buf(Tensor t) {
+        DeviceBuffer b = rawBuf(t);
+        if (t.dtype() == DType.F64)
+            throw new IllegalArgumentException(name() + " backend computes in f32: got f64 tensor " + t + " (cast it, or run f64 math on the cpu backend)");
+        return b;
+    }
+
+    /** The device buffer of any tensor of this backend (f64 included: transfers and copies). */
+    DeviceBuffer rawBuf(Tensor t) {
         if (t.backend() != this)
             throw new IllegalArgumentException("tensor " + t + " lives on backend '" + t.backend().name() + "', not on '" + name() + "'");
         return ((DeviceStorage) t.storage()).buffer();
@@ -113,7 +125,9 @@ public abstract class DeviceBackend implements Backend {
     /** Writes every element of view src into view dst (same shape), converting dtype. */
     void copyInto(Tensor src, Tensor dst) {
         if (!src.sameShape(dst)) throw new IllegalArgumentException("copy of " + Shape.str(src.shape()) + " into " + Shape.str(dst.shape()));
-        launch1d("elementwise", "copy_view", src.numel(), ViewArg.of(src), buf(src), dt(src.dtype()), ViewArg.of(dst), buf(dst), dt(dst.dtype()), src.numel());
+        if (src.dtype() != dst.dtype() && (src.dtype() == DType.F64 || dst.dtype() == DType.F64))
+            throw new IllegalStateException("device copy cannot convert f64 (casts with f64 go through the host)");
+        launch1d("elementwise", "copy_view", src.numel(), ViewArg.of(src), rawBuf(src), dt(src.dtype()), ViewArg.of(dst), rawBuf(dst), dt(dst.dtype()), src.numel());
     }
 
     // ---- creation and transfer --------------------------------------------------------------------------
@@ -128,22 +142,23 @@ public abstract class DeviceBackend implements Backend {
         if (len != n)
             throw new IllegalArgumentException("fromHost: array of " + len + " elements for shape " + Shape.str(shape));
         Tensor t = alloc(dtype, shape);
-        dev.write(buf(t), 0, array);
+        dev.write(rawBuf(t), 0, array);
         return t;
     }
 
     @Override
     public Object toHost(Tensor t) {
-        buf(t);
+        rawBuf(t);
         Tensor c = t.isContiguous() ? t : copy(t);
         Object arr = HostArrayCheck.newArray(t.dtype(), t.numel());
-        dev.read(buf(c), (long) c.offset() * t.dtype().byteSize(), arr);
+        dev.read(rawBuf(c), (long) c.offset() * t.dtype().byteSize(), arr);
         dropTemp(c, t);
         return arr;
     }
 
     @Override
     public Tensor fill(DType dtype, double value, int... shape) {
+        if (dtype == DType.F64) return HostFallback.toDevice(this, Backends.cpu().fill(dtype, value, shape));
         Tensor out = alloc(dtype, shape);
         launch1d("elementwise", "fill_op", out.numel(), buf(out), dt(dtype), (float) value, (long) value, out.numel());
         return out;
@@ -151,6 +166,7 @@ public abstract class DeviceBackend implements Backend {
 
     @Override
     public Tensor arange(DType dtype, double start, double step, int n) {
+        if (dtype == DType.F64) return HostFallback.toDevice(this, Backends.cpu().arange(dtype, start, step, n));
         Tensor out = alloc(dtype, n);
         launch1d("elementwise", "arange_op", n, buf(out), dt(dtype), (float) start, (float) step, (long) start, (long) step, n);
         return out;
@@ -165,7 +181,10 @@ public abstract class DeviceBackend implements Backend {
 
     @Override
     public Tensor cast(Tensor x, DType dtype) {
-        if (isWideInt(x.dtype()) && isWideInt(dtype) && x.dtype() != dtype)
+        rawBuf(x);
+        // Through f32 on the device, except where f32 would lose bits: anything with f64, and i32/i64 to integers.
+        boolean viaHost = x.dtype() != dtype && (x.dtype() == DType.F64 || dtype == DType.F64 || (isWideInt(x.dtype()) && !dtype.isFloating()));
+        if (viaHost)
             return HostFallback.toDevice(this, Backends.cpu().cast(HostFallback.toCpu(x), dtype));
         Tensor out = alloc(dtype, x.shape());
         copyInto(x, out);

@@ -31,7 +31,9 @@ final class GemmOps {
         int[] batchShape = Shape.broadcast(aBatch, bBatch);
         int batches = Shape.numel(batchShape);
         DType dtype = a.dtype();
-        Tensor af = dtype == DType.F32 ? a : b.f32(a), bf = dtype == DType.F32 ? bt : b.f32(bt);
+        boolean tensorCores = (dtype == DType.F16 || dtype == DType.BF16) && b.tensorCoreGemm();
+        // F32 operands are read in place; F16/BF16 go to the tensor-core kernel as they are, else are widened
+        Tensor af = dtype == DType.F32 || tensorCores ? a : b.f32(a), bf = dtype == DType.F32 || tensorCores ? bt : b.f32(bt);
         int[] outShape = Arrays.copyOf(batchShape, batchShape.length + 2);
         outShape[batchShape.length] = M;
         outShape[batchShape.length + 1] = N;
@@ -44,7 +46,11 @@ final class GemmOps {
             try (Tensor aOffT = b.fromHost(aOff, DType.I32, batches); Tensor bOffT = b.fromHost(bOff, DType.I32, batches)) {
                 for (int base = 0; base < batches; base += MAX_GRID_Z) {
                     int z = Math.min(MAX_GRID_Z, batches - base);
-                    b.dev.launch("gemm", "gemm_f32", new int[] {(N + 63) / 64, (M + 63) / 64, z}, new int[] {16, 16, 1},
+                    if (tensorCores)
+                        b.dev.launch("gemm_tc", "gemm_tc_16", new int[] {(N + 63) / 64, (M + 63) / 64, z}, new int[] {128, 1, 1},
+                                dtype == DType.BF16 ? 1 : 0, b.buf(af), b.buf(aOffT), aRow, aCol, b.buf(bf), b.buf(bOffT), bRow, bCol,
+                                b.buf(out), M, N, Ka, base);
+                    else b.dev.launch("gemm", "gemm_f32", new int[] {(N + 63) / 64, (M + 63) / 64, z}, new int[] {16, 16, 1},
                             b.buf(af), b.buf(aOffT), aRow, aCol, b.buf(bf), b.buf(bOffT), bRow, bCol, b.buf(out), M, N, Ka, base);
                 }
             }

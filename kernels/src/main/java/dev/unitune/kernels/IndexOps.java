@@ -23,8 +23,8 @@ final class IndexOps {
         int len = x.dim(a);
         long[] idx = longs(index);
         for (int i = 0; i < idx.length; i++)
-            if (idx[i] < -len || idx[i] >= len)
-                throw new IllegalArgumentException("indexSelect: index[" + i + "] = " + idx[i] + " out of range for axis " + a + " of " + Shape.str(x.shape()));
+            if (idx[i] < 0 || idx[i] >= len)
+                throw new IndexOutOfBoundsException("indexSelect: index " + idx[i] + " at position " + i + " out of range [0, " + len + ") for axis " + a + " of " + Shape.str(x.shape()));
         int[] outShape = x.shape();
         outShape[a] = idx.length;
         int outer = 1, inner = 1;

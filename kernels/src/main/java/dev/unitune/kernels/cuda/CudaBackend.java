@@ -10,4 +10,7 @@ public final class CudaBackend extends DeviceBackend {
     public static CudaBackend create() throws BackendUnavailableException { return new CudaBackend(CudaDevice.open()); }
 
     @Override public String name() { return "cuda"; }
+
+    /** mma.sync tensor cores exist from sm_80, which CudaDevice requires. */
+    @Override protected boolean tensorCoreGemm() { return true; }
 }

@@ -11,7 +11,7 @@ import java.util.List;
  * The denoising loop: from noise (or a noised image) to a sample, with classifier-free guidance
  * prediction = uncond + guidance * (cond - uncond). Conditional and unconditional passes run as one
  * batch of 2B, as the reference pipelines do. Each step runs inside a {@link MemoryScope} that keeps only
- * the new sample, so device memory does not grow with the number of steps.
+ * the new sample and frees the one before, so device memory does not grow with the number of steps.
  */
 public final class Sampler {
     /** The network: model output for a latent batch at one timestep, given conditioning (e.g. text states). */
@@ -65,7 +65,12 @@ public final class Sampler {
                 Tensor stepNoise = scheduler.needsNoise(n, i, eta) ? noise.next(x.backend(), x.dtype(), x.shape()) : null;
                 StepOutput step = scheduler.step(out, n, i, x, eta, stepNoise);
                 if (listener != null) listener.onStep(i, n, ts[i], step);
+                Tensor previous = x;
                 x = scope.keep(step.prevSample());
+                // The previous sample was kept out of the last step's scope; free it now on device backends so
+                // memory stays flat over any number of steps (never the caller's input). Host arrays are left
+                // to the GC, so CPU listeners may keep what they were given; device listeners must copy.
+                if (previous != latents && !previous.backend().name().equals("cpu")) previous.close();
             }
         }
         return x;

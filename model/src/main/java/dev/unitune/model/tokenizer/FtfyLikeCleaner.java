@@ -63,23 +63,25 @@ final class FtfyLikeCleaner {
         return out.toString();
     }
 
-    private static boolean encodable(char c) {
-        return (c >= 0x80 && c <= 0xFF) || CP1252.newEncoder().canEncode(c);
+    /** Windows-1252 byte of a non-ASCII char, or -1; the 5 undefined bytes map from the same C1 chars. */
+    private static final java.util.Map<Character, Byte> CP1252_BYTE = buildCp1252Table();
+
+    private static java.util.Map<Character, Byte> buildCp1252Table() {
+        java.util.Map<Character, Byte> m = new java.util.HashMap<>();
+        for (int b = 0x80; b <= 0xFF; b++) {
+            String s = new String(new byte[]{(byte) b}, CP1252);
+            char c = s.length() == 1 && s.charAt(0) != '\ufffd' ? s.charAt(0) : (char) b;
+            m.put(c, (byte) b);
+        }
+        return m;
     }
+
+    private static boolean encodable(char c) { return CP1252_BYTE.containsKey(c); }
 
     /** The run's Windows-1252 bytes decoded as strict UTF-8, or null when they are not valid UTF-8. */
     private static String redecode(String run) {
         byte[] bytes = new byte[run.length()];
-        for (int k = 0; k < run.length(); k++) {
-            char c = run.charAt(k);
-            // The five bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) arrive as C1 chars.
-            if (c <= 0xFF && !CP1252.newEncoder().canEncode(c)) bytes[k] = (byte) c;
-            else {
-                byte[] b = String.valueOf(c).getBytes(CP1252);
-                if (b.length != 1) return null;
-                bytes[k] = b[0];
-            }
-        }
+        for (int k = 0; k < run.length(); k++) bytes[k] = CP1252_BYTE.get(run.charAt(k));
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         try {

@@ -15,15 +15,15 @@ import dev.unitune.tensor.cpu.fast.Threads;
  * Backward recomputes P = exp(S - logSumExp) and uses dV = P^T dO, dP = dO v^T,
  * dS = P * (dP - rowsum(dO * out)), dQ = dS k * scale, dK = dS^T q * scale.
  *
- * <p>F32 composes these from {@link Sgemm} calls over blocks of at most {@link #SCORE_BLOCK} scores of
+ * <p>F32 composes these from {@link Sgemm} calls over blocks of at most {@link #scoreBlock} scores of
  * queries, so memory stays bounded for long sequences (4096 x 4096 scores never exist at once). F64 is the
  * direct formula in double, row by row, the reference for everything else. F16/BF16 compute in F32.
  */
 final class AttentionKernels {
     private AttentionKernels() {}
 
-    /** Scores per query block (floats): 4M floats = 16 MiB per worker. */
-    static final int SCORE_BLOCK = 1 << 22;
+    /** Scores per query block (floats): 4M floats = 16 MiB per worker. Not final so a test can force small blocks. */
+    static int scoreBlock = 1 << 22;
 
     record Dims(int b, int h, int lq, int lk, int d, int dv) {}
 
@@ -74,7 +74,7 @@ final class AttentionKernels {
         float[] qa = HostArrays.floats(q), ka = HostArrays.floats(k), va = HostArrays.floats(v);
         float[] out = new float[s.b() * s.h() * s.lq() * s.dv()];
         float[] lse = new float[s.b() * s.h() * s.lq()];
-        int block = Math.max(1, Math.min(s.lq(), SCORE_BLOCK / Math.max(1, s.lk())));
+        int block = Math.max(1, Math.min(s.lq(), scoreBlock / Math.max(1, s.lk())));
         int heads = s.b() * s.h();
         Threads.parallelFor(heads, bh -> {
             float[] sc = new float[block * Math.max(1, s.lk())];
@@ -144,7 +144,7 @@ final class AttentionKernels {
         float[] go = HostArrays.floats(gradOut), oa = HostArrays.floats(out), lse = HostArrays.floats(lseT);
         int lq = s.lq(), lk = s.lk(), d = s.d(), dv = s.dv();
         float[] dq = new float[qa.length], dk = new float[ka.length], dvA = new float[va.length];
-        int block = Math.max(1, Math.min(lq, SCORE_BLOCK / Math.max(1, lk)));
+        int block = Math.max(1, Math.min(lq, scoreBlock / Math.max(1, lk)));
         float fs = (float) scale;
         Threads.parallelFor(s.b() * s.h(), bh -> {
             float[] p = new float[block * Math.max(1, lk)], dp = new float[block * Math.max(1, lk)];

@@ -83,7 +83,10 @@ public final class TensorGen {
         };
         int bn = Shape.numel(baseShape);
         double[] base = new double[bn];
-        for (int i = 0; i < bn; i++) base[i] = roundTo(dt, uniform(lo, hi));
+        for (int i = 0; i < bn; i++) { // integer dtypes draw whole numbers in [floor(lo), hi)
+            double u = uniform(lo, hi);
+            base[i] = roundTo(dt, dt.isFloating() ? u : Math.floor(u));
+        }
         Tensor t = b.fromHost(hostArray(dt, base), dt, baseShape);
         Tensor view = switch (layout) {
             case CONTIGUOUS -> t;

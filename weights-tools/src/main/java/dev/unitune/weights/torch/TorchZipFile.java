@@ -81,9 +81,12 @@ public final class TorchZipFile extends TorchCheckpoint {
                     pid -> persistent(path, pid, storages, seen, root0));
             Object root = u.load();
             return new TorchZipFile(path, index(path, root, "torch-zip"), zip, storages);
-        } catch (RuntimeException e) {
+        } catch (WeightsFormatException e) {
             closeQuietly(zip);
             throw e;
+        } catch (RuntimeException e) { // java.util.zip reports some malformed archives this way (bad names)
+            closeQuietly(zip);
+            throw new WeightsFormatException(path + ": malformed zip archive: " + e.getMessage(), e);
         }
     }
 

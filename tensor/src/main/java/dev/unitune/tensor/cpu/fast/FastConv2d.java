@@ -43,14 +43,16 @@ public final class FastConv2d {
         } else {
             int band = g.bandRows();
             float[] col = new float[g.kSize * band * g.ow];
-            for (int img = 0; img < n; img++)
-                for (int grp = 0; grp < s.groups(); grp++)
+            for (int grp = 0; grp < s.groups(); grp++) {
+                WeightOperand wg = new WeightOperand(false, g.og, g.kSize, weight, grp * g.og * g.kSize, g.kSize,
+                        n * ceilDiv(g.oh, band) > 1);
+                for (int img = 0; img < n; img++)
                     for (int oy0 = 0; oy0 < g.oh; oy0 += band) {
                         int oy1 = Math.min(g.oh, oy0 + band), cols = (oy1 - oy0) * g.ow;
                         Im2col.im2col(x, img * c * h * w, grp * g.cg, g.cg, h, w, kh, kw, s, g.ow, oy0, oy1, col);
-                        Sgemm.gemm(false, false, g.og, cols, g.kSize, weight, grp * g.og * g.kSize, g.kSize,
-                                col, 0, cols, 0f, out, (img * o + grp * g.og) * g.plane + oy0 * g.ow, g.plane);
+                        wg.gemm(cols, col, 0, cols, out, (img * o + grp * g.og) * g.plane + oy0 * g.ow, g.plane);
                     }
+            }
         }
         if (bias != null) for (int img = 0; img < n; img++) addBias(out, img * o * g.plane, bias, o, g.plane);
         return out;
@@ -73,14 +75,16 @@ public final class FastConv2d {
         }
         int band = g.bandRows();
         float[] col = new float[g.kSize * band * g.ow];
-        for (int img = 0; img < n; img++)
-            for (int grp = 0; grp < s.groups(); grp++)
+        for (int grp = 0; grp < s.groups(); grp++) {
+            WeightOperand wt = new WeightOperand(true, g.kSize, g.og, weight, grp * g.og * g.kSize, g.kSize,
+                    n * ceilDiv(g.oh, band) > 1);
+            for (int img = 0; img < n; img++)
                 for (int oy0 = 0; oy0 < g.oh; oy0 += band) {
                     int oy1 = Math.min(g.oh, oy0 + band), cols = (oy1 - oy0) * g.ow;
-                    Sgemm.gemm(true, false, g.kSize, cols, g.og, weight, grp * g.og * g.kSize, g.kSize,
-                            gradOut, (img * o + grp * g.og) * g.plane + oy0 * g.ow, g.plane, 0f, col, 0, cols);
+                    wt.gemm(cols, gradOut, (img * o + grp * g.og) * g.plane + oy0 * g.ow, g.plane, col, 0, cols);
                     Im2col.col2imAdd(col, gx, img * c * h * w, grp * g.cg, g.cg, h, w, kh, kw, s, g.ow, oy0, oy1);
                 }
+        }
         return gx;
     }
 
@@ -122,6 +126,46 @@ public final class FastConv2d {
 
     private static boolean isPointwise(int kh, int kw, Conv2dSpec s) {
         return kh == 1 && kw == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padH() == 0 && s.padW() == 0;
+    }
+
+    private static int ceilDiv(int a, int b) { return (a + b - 1) / b; }
+
+    /**
+     * The weight side of the conv GEMMs, op(W) [m x k]: packed once when it is used for several bands
+     * or images (the packed GEMM computes exactly as if it packed on the fly, so the bits match).
+     */
+    private static final class WeightOperand {
+        final boolean trans;
+        final int m, k, off, ld;
+        final float[] w, packed;
+
+        WeightOperand(boolean trans, int m, int k, float[] w, int off, int ld, boolean reused) {
+            this.trans = trans;
+            this.m = m;
+            this.k = k;
+            this.w = w;
+            this.off = off;
+            this.ld = ld;
+            long size = PackedGemm.packedSize(m, k);
+            if (reused && k > 0 && size <= Integer.MAX_VALUE) {
+                packed = new float[(int) size];
+                PackedGemm.packAll(trans, m, k, w, off, ld, packed, 0);
+            } else {
+                packed = null;
+            }
+        }
+
+        /** C[m x n] = op(W) * B[k x n] (C overwritten). */
+        void gemm(int n, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+            long flops = 2L * m * n * k;
+            if (packed == null || flops < Sgemm.SIMPLE_FLOPS) {
+                Sgemm.gemm(trans, false, m, n, k, w, off, ld, b, bOff, ldb, 0f, c, cOff, ldc);
+            } else {
+                Sgemm.checkArgs(trans, false, m, n, k, w, off, ld, b, bOff, ldb, c, cOff, ldc);
+                int threads = flops < Sgemm.PARALLEL_FLOPS ? 1 : Threads.count();
+                PackedGemm.gemm(trans, false, m, n, k, null, 0, 0, packed, 0, b, bOff, ldb, 0f, c, cOff, ldc, threads);
+            }
+        }
     }
 
     /** w'[ci][oi][ky][kx] = w[oi][ci][2-ky][2-kx] for a 3x3 kernel. */

@@ -26,6 +26,16 @@ final class PackedGemm {
     static void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc, int threads) {
+        gemm(transA, transB, m, n, k, a, aOff, lda, null, 0, b, bOff, ldb, beta, c, cOff, ldc, threads);
+    }
+
+    /**
+     * As above; when packedA is non-null it holds all of op(A) in the layout of {@link #packAll} at
+     * packedAOff, and a/aOff/lda are ignored (weights reused across calls are packed once).
+     */
+    static void gemm(boolean transA, boolean transB, int m, int n, int k,
+                     float[] a, int aOff, int lda, float[] packedA, int packedAOff, float[] b, int bOff, int ldb,
+                     float beta, float[] c, int cOff, int ldc, int threads) {
         if (k == 0) {
             scaleC(m, n, beta, c, cOff, ldc);
             return;
@@ -53,32 +63,60 @@ final class PackedGemm {
                     int tm = task / gridN, tn = task % gridN;
                     int r0 = mPanels * tm / gridM * MR, r1 = Math.min(m, mPanels * (tm + 1) / gridM * MR);
                     int q0 = nPanels * tn / gridN, q1 = nPanels * (tn + 1) / gridN;
-                    computeBlock(transA, a, aOff, lda, r0, r1, p0, kc, bp, q0, q1, j0, nc, blockBeta, c, cOff, ldc);
+                    computeBlock(transA, a, aOff, lda, packedA, packedAOff + p0 * roundUp(m, MR), r0, r1, p0, kc,
+                            bp, q0, q1, j0, nc, blockBeta, c, cOff, ldc);
                 });
             }
         }
     }
 
     /** Rows [r0, r1) of C against B panels [q0, q1) of the packed block (block columns start at j0). */
-    private static void computeBlock(boolean transA, float[] a, int aOff, int lda, int r0, int r1, int p0, int kc,
+    private static void computeBlock(boolean transA, float[] a, int aOff, int lda, float[] packedA, int packedBlockOff,
+                                     int r0, int r1, int p0, int kc,
                                      float[] bp, int q0, int q1, int j0, int nc, float beta,
                                      float[] c, int cOff, int ldc) {
-        float[] ap = PACKED_A.get();
+        float[] ap = packedA != null ? packedA : PACKED_A.get();
         float[] edge = EDGE.get();
         for (int ic = r0; ic < r1; ic += MC) {
             int mc = Math.min(MC, r1 - ic);
-            GemmPacking.packA(transA, a, aOff, lda, ic, mc, p0, kc, MR, ap);
+            int apBase = 0;
+            if (packedA == null) GemmPacking.packA(transA, a, aOff, lda, ic, mc, p0, kc, MR, ap);
+            else apBase = packedBlockOff + ic * kc; // ic is a multiple of MR: its panel starts here
             for (int q = q0; q < q1; q++) {
                 int col = q * NR;
                 int cols = Math.min(NR, nc - col);
                 int bo = q * NR * kc;
                 for (int ir = 0; ir < mc; ir += MR) {
                     int rows = Math.min(MR, mc - ir);
-                    GemmKernel.kernel(kc, ap, ir * kc, bp, bo, c, cOff + (ic + ir) * ldc + j0 + col, ldc,
+                    GemmKernel.kernel(kc, ap, apBase + ir * kc, bp, bo, c, cOff + (ic + ir) * ldc + j0 + col, ldc,
                             beta, rows, cols, edge);
                 }
             }
         }
+    }
+
+    /** Floats needed by {@link #packAll} for an m x k op(A). */
+    static long packedSize(int m, int k) { return (long) roundUp(m, MR) * k; }
+
+    /**
+     * Packs all of op(A) once: for each KC slice (in order), the MR-row panels of every row, each panel
+     * as in {@link GemmPacking#packA}. Slice pc starts at pc * roundUp(m, MR); row panel i0 of the slice
+     * at i0 * kc after that.
+     */
+    static void packAll(boolean transA, int m, int k, float[] a, int aOff, int lda, float[] dst, int dstOff) {
+        int mPad = roundUp(m, MR);
+        float[] tmp = new float[Math.min(KC, Math.max(k, 1)) * mPad];
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            GemmPacking.packA(transA, a, aOff, lda, 0, m, pc, kc, MR, tmp);
+            System.arraycopy(tmp, 0, dst, dstOff + pc * mPad, kc * mPad);
+        }
+    }
+
+    /** Index of op(A)[i][p] inside a {@link #packAll} layout (for writers that build it directly). */
+    static int packedIndex(int m, int k, int i, int p) {
+        int pc = p / KC * KC, kc = Math.min(KC, k - pc);
+        return pc * roundUp(m, MR) + (i / MR) * MR * kc + (p - pc) * MR + i % MR;
     }
 
     private static void scaleC(int m, int n, float beta, float[] c, int cOff, int ldc) {

@@ -23,12 +23,17 @@ final class Winograd {
                 && s.dilationW() == 1 && s.groups() == 1;
     }
 
-    /** Transformed weights U[16][O][C] from weight [O][C][3][3] (row-major). */
+    /**
+     * Transformed weights U[16][O][C] from weight [O][C][3][3] (row-major), written straight into the
+     * GEMM's packed-A layout (component xi at xi * {@link PackedGemm#packedSize}(O, C)), so the 16 GEMMs
+     * skip packing their largest operand.
+     */
     static float[] transformWeights(float[] weight, int o, int c) {
-        float[] u = new float[16 * o * c];
-        int oc = o * c;
-        Threads.parallelFor(Math.min(o, 4 * Threads.count()), part -> {
-            int parts = Math.min(o, 4 * Threads.count());
+        long size = PackedGemm.packedSize(o, c);
+        if (16 * size > Integer.MAX_VALUE) throw new IllegalArgumentException("conv2d: Winograd weights too large for O=" + o + ", C=" + c);
+        float[] u = new float[(int) (16 * size)];
+        int parts = Math.min(o, 4 * Threads.count());
+        Threads.parallelFor(parts, part -> {
             float[] t = new float[12];
             for (int oi = o * part / parts, end = o * (part + 1) / parts; oi < end; oi++) {
                 for (int ci = 0; ci < c; ci++) {
@@ -42,13 +47,13 @@ final class Winograd {
                         t[9 + j] = g2;
                     }
                     // U = t G^T (4x4), the same combination along each row.
-                    int dst = oi * c + ci;
+                    int dst = PackedGemm.packedIndex(o, c, oi, ci);
                     for (int i = 0; i < 4; i++) {
                         float t0 = t[3 * i], t1 = t[3 * i + 1], t2 = t[3 * i + 2];
-                        u[(4 * i) * oc + dst] = t0;
-                        u[(4 * i + 1) * oc + dst] = 0.5f * (t0 + t1 + t2);
-                        u[(4 * i + 2) * oc + dst] = 0.5f * (t0 - t1 + t2);
-                        u[(4 * i + 3) * oc + dst] = t2;
+                        u[(int) ((4 * i) * size) + dst] = t0;
+                        u[(int) ((4 * i + 1) * size) + dst] = 0.5f * (t0 + t1 + t2);
+                        u[(int) ((4 * i + 2) * size) + dst] = 0.5f * (t0 - t1 + t2);
+                        u[(int) ((4 * i + 3) * size) + dst] = t2;
                     }
                 }
             }
@@ -69,16 +74,18 @@ final class Winograd {
         long perTileRow = 16L * Math.max(c, o) * tilesW;
         int rowsPerChunk = (int) Math.max(1, Math.min(tilesH, chunkFloats / perTileRow));
         int maxT = rowsPerChunk * tilesW;
-        float[] v = new float[16 * c * maxT];
-        float[] m = new float[16 * o * maxT];
+        float[] v = Scratch.get(Scratch.WINOGRAD_V, 16 * c * maxT);
+        float[] m = Scratch.get(Scratch.WINOGRAD_M, 16 * o * maxT);
+        int uSize = (int) PackedGemm.packedSize(o, c);
         for (int img = 0; img < n; img++) {
             int xOff = img * c * h * w, outOff = img * o * oh * ow;
             for (int ty0 = 0; ty0 < tilesH; ty0 += rowsPerChunk) {
                 int ty1 = Math.min(tilesH, ty0 + rowsPerChunk);
                 int t = (ty1 - ty0) * tilesW;
                 inputTransform(x, xOff, c, h, w, padH, padW, tilesW, ty0, ty1, t, v);
-                Sgemm.gemmBatched(16, false, false, o, t, c, u, 0, c, (long) o * c, v, 0, t, (long) c * t,
-                        0f, m, 0, t, (long) o * t);
+                // 16 independent GEMMs: whole GEMMs per thread (16 divides evenly over 2, 4, 8, 16 threads).
+                Threads.parallelFor(16, xi -> PackedGemm.gemm(false, false, o, t, c, null, 0, 0, u, xi * uSize,
+                        v, xi * c * t, t, 0f, m, xi * o * t, t, 1));
                 outputTransform(m, o, t, tilesW, ty0, ty1, bias, oh, ow, out, outOff);
             }
         }

@@ -1,0 +1,89 @@
+/*
+ * CUDA-only tensor-core GEMM for F16/BF16 operands with F32 accumulation and an F32 result (the Java side
+ * rounds it to the operands' dtype), on mma.sync.aligned.m16n8k16 (sm_80+). Same operand convention as
+ * gemm.cu: strided A [M,K] and B [K,N] per batch, per-batch element offsets, transposes as swapped
+ * strides. CPU reference: CpuBackend.matmul (which computes F16/BF16 in F32 and rounds once).
+ *
+ * Block: 128 threads = 4 warps in a 2x2 grid over a 64x64 output tile; each warp owns 32x32 = 2 x 4
+ * m16n8 accumulator tiles. K advances 32 at a time through shared memory, A stored [m][k] and B stored
+ * [n][k] (the "col" operand layout of mma), rows padded by 8 halves to spread shared-memory banks.
+ * Fragment layout (PTX ISA, mma.m16n8k16 .f16/.bf16): g = lane / 4, t = lane % 4;
+ *   A regs: (g, 2t..2t+1), (g+8, 2t..), (g, 2t+8..), (g+8, 2t+8..); B regs: k = 2t.., 2t+8.. at n = g;
+ *   C: (g, 2t), (g, 2t+1), (g+8, 2t), (g+8, 2t+1).
+ */
+#include "unitune_dialect.h"
+
+#define TC_BM 64
+#define TC_BN 64
+#define TC_BK 32
+#define TC_PAD 8
+
+DEVICE void mma_16816(float* d, const u32* a, const u32* b, int bf16) {
+    if (bf16) {
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                     : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+    } else {
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                     : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+    }
+}
+
+KERNEL void gemm_tc_16(int isBf16, const u16* A, const int* aOffsets, int aRowStride, int aColStride,
+                       const u16* B, const int* bOffsets, int bRowStride, int bColStride,
+                       float* C, int M, int N, int K, int batchBase) {
+    __shared__ __align__(16) u16 as[TC_BM][TC_BK + TC_PAD];
+    __shared__ __align__(16) u16 bs[TC_BN][TC_BK + TC_PAD];
+    int batch = batchBase + BLOCK_Z;
+    const u16* a = A + aOffsets[batch];
+    const u16* b = B + bOffsets[batch];
+    float* c = C + (i64) batch * M * N;
+    int m0 = BLOCK_Y * TC_BM, n0 = BLOCK_X * TC_BN;
+    int tid = THREAD_X, warp = tid >> 5, lane = tid & 31;
+    int wm = (warp >> 1) * 32, wn = (warp & 1) * 32;
+    int g = lane >> 2, t = lane & 3;
+    float acc[2][4][4];
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 4; j++)
+            for (int r = 0; r < 4; r++) acc[i][j][r] = 0.0f;
+    for (int k0 = 0; k0 < K; k0 += TC_BK) {
+        for (int e = tid; e < TC_BM * TC_BK; e += 128) {
+            int r = e / TC_BK, kk = e % TC_BK, gm = m0 + r, gk = k0 + kk;
+            as[r][kk] = (gm < M && gk < K) ? a[(i64) gm * aRowStride + (i64) gk * aColStride] : (u16) 0;
+        }
+        for (int e = tid; e < TC_BN * TC_BK; e += 128) {
+            int n = e / TC_BK, kk = e % TC_BK, gn = n0 + n, gk = k0 + kk;
+            bs[n][kk] = (gn < N && gk < K) ? b[(i64) gk * bRowStride + (i64) gn * bColStride] : (u16) 0;
+        }
+        __syncthreads();
+        for (int ks = 0; ks < TC_BK; ks += 16) {
+            u32 af[2][4], bfr[4][2];
+            for (int mi = 0; mi < 2; mi++) {
+                int r = wm + mi * 16 + g;
+                af[mi][0] = *(const u32*) &as[r][ks + 2 * t];
+                af[mi][1] = *(const u32*) &as[r + 8][ks + 2 * t];
+                af[mi][2] = *(const u32*) &as[r][ks + 2 * t + 8];
+                af[mi][3] = *(const u32*) &as[r + 8][ks + 2 * t + 8];
+            }
+            for (int ni = 0; ni < 4; ni++) {
+                int n = wn + ni * 8 + g;
+                bfr[ni][0] = *(const u32*) &bs[n][ks + 2 * t];
+                bfr[ni][1] = *(const u32*) &bs[n][ks + 2 * t + 8];
+            }
+            for (int mi = 0; mi < 2; mi++)
+                for (int ni = 0; ni < 4; ni++) mma_16816(acc[mi][ni], af[mi], bfr[ni], isBf16);
+        }
+        __syncthreads();
+    }
+    for (int mi = 0; mi < 2; mi++)
+        for (int ni = 0; ni < 4; ni++) {
+            int r = m0 + wm + mi * 16 + g, col = n0 + wn + ni * 8 + 2 * t;
+            for (int h = 0; h < 2; h++) {
+                int rr = r + 8 * h;
+                if (rr >= M) continue;
+                if (col < N) c[(i64) rr * N + col] = acc[mi][ni][2 * h];
+                if (col + 1 < N) c[(i64) rr * N + col + 1] = acc[mi][ni][2 * h + 1];
+            }
+        }
+}
