@@ -60,7 +60,7 @@ else
   step bench-java "${BENCH_TIMEOUT:-300}" "$J" $JOPTS -cp "$CP" dev.unitune.kernels.bench.KernelBench cpu cpu opencl
 fi
 
-grep -hE '^(FAIL|SKIP)' "$OUT"/*-suite.log 2>/dev/null | head -40 >> "$OUT/summary.txt"
+grep -hE '^(FAIL|SKIP)' "$OUT"/*-suite.log 2>/dev/null | awk '!seen[$0]++' | head -40 >> "$OUT/summary.txt"
 grep -hE 'tests (successful|failed|skipped|aborted)' "$OUT"/*-suite.log 2>/dev/null >> "$OUT/summary.txt"
 
 python3 - "$OUT" <<'PY' || echo "device-check: no results table (python3 missing?)" >> "$OUT/summary.txt"
@@ -77,13 +77,15 @@ name = " ".join(devices.values())
 # dense peaks in TFLOPS: (f16/bf16 tensor cores, f32 FMA); H100 SXM and H200 share the GH100 chip's numbers
 peak = (989.0, 67.0) if ("H100" in name or "H200" in name) and "PCIe" not in name else (756.0, 51.0) if "H100" in name else None
 backends = sorted({b for r in rows.values() for b in r})
+gpu = any(b in ("cuda", "torch") for b in backends)
+unit, scale = ("TFLOPS", 1000.0) if gpu else ("GFLOPS", 1.0)
 lines = ["# Device check results", "", "Devices: " + "; ".join(f"{k}: {v}" for k, v in devices.items()), ""]
-head = "| op | shape | dtype | " + " | ".join(f"{b} ms | {b} TFLOPS" for b in backends) + " | ours / peer | % of peak |"
+head = "| op | shape | dtype | " + " | ".join(f"{b} ms | {b} {unit}" for b in backends) + " | ours / peer | % of peak |"
 lines += [head, "|" + "---|" * (head.count("|") - 1)]
 for (op, shape, dt), r in sorted(rows.items()):
     cells = []
     for b in backends:
-        cells += [f"{r[b][0]:.3f}", f"{r[b][1] / 1000:.2f}"] if b in r else ["-", "-"]
+        cells += [f"{r[b][0]:.3f}", f"{r[b][1] / scale:.2f}"] if b in r else ["-", "-"]
     ours = next((r[b] for b in ("cuda", "opencl") if b in r), None)
     peer = r.get("torch") or r.get("cpu")
     ratio = f"{peer[0] / ours[0]:.2f}x" if ours and peer else "-"

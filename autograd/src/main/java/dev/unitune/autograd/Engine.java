@@ -11,6 +11,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Reverse-mode differentiation: orders the graph behind a result topologically (iterative DFS, so deep
@@ -20,7 +21,15 @@ import java.util.Set;
  * graph stays reachable from the engine afterwards.
  */
 public final class Engine {
+    private static volatile Consumer<Node> probe;
+
     private Engine() {}
+
+    /**
+     * Installs a callback run after each node's backward (and its release), e.g. a memory or timing probe
+     * for benchmarks; null removes it. Global and meant for measurement, not for production logic.
+     */
+    public static void setProbe(Consumer<Node> p) { probe = p; }
 
     /** Backward from a one-element result. */
     public static void backward(Var root) {
@@ -64,6 +73,8 @@ public final class Engine {
                     else pending.merge(in.node(), gi, (a, b) -> a.backend().binary(BinaryOp.ADD, a, b));
                 }
                 if (!retainGraph) node.release();
+                Consumer<Node> pr = probe;
+                if (pr != null) pr.accept(node);
             }
         }
     }

@@ -149,6 +149,12 @@ public final class F {
     /** Rows of weight [num, dim] for integer ids of any shape; the result has shape ids.shape + [dim]. */
     public static Var embedding(Var weight, Tensor ids) { return IndexOps.embedding(weight, ids); }
     public static Var gather(Var x, int axis, Tensor index) { return IndexOps.gather(x, axis, index); }
+    /** index_add, out of place: target plus src's slices at the index positions along axis. */
+    public static Var indexAdd(Var target, int axis, Tensor index, Var src) { return IndexOps.indexAdd(target, axis, index, src); }
+    /** scatter_add, out of place: target plus src added at index positions along axis. */
+    public static Var scatterAdd(Var target, int axis, Tensor index, Var src) { return IndexOps.scatterAdd(target, axis, index, src); }
+    /** Index (I64) of the first maximum along an axis; not differentiable, so a plain tensor. */
+    public static Tensor argmax(Var x, int axis, boolean keepDims) { return x.tensor().backend().argmax(x.tensor(), axis, keepDims); }
 
     // ---- layout -------------------------------------------------------------------------------------------
 

@@ -32,4 +32,24 @@ final class IndexOps {
         int[] xs = x.shape();
         return Var.fromOp("gather", out, g -> new Tensor[]{be.scatterAdd(be.fill(g.dtype(), 0, xs), axis, index, g)}, a);
     }
+
+    /** target with src's slices added at index positions along axis; d/dtarget = g, d/dsrc = g's selected slices. */
+    static Var indexAdd(Var target, int axis, Tensor index, Var src) {
+        Tensor t = target.tensor();
+        Backend be = t.backend();
+        Tensor out = be.indexAdd(t, axis, index, src.tensor());
+        if (!Graph.needsGrad(target, src)) return Var.constant(out);
+        boolean gt = Graph.wants(target), gs = Graph.wants(src);
+        return Var.fromOp("index_add", out, g -> new Tensor[]{gt ? g : null, gs ? be.indexSelect(g, axis, index) : null}, target, src);
+    }
+
+    /** scatter_add out of place; d/dtarget = g, d/dsrc = gather(g, axis, index). */
+    static Var scatterAdd(Var target, int axis, Tensor index, Var src) {
+        Tensor t = target.tensor();
+        Backend be = t.backend();
+        Tensor out = be.scatterAdd(t, axis, index, src.tensor());
+        if (!Graph.needsGrad(target, src)) return Var.constant(out);
+        boolean gt = Graph.wants(target), gs = Graph.wants(src);
+        return Var.fromOp("scatter_add", out, g -> new Tensor[]{gt ? g : null, gs ? be.gather(g, axis, index) : null}, target, src);
+    }
 }

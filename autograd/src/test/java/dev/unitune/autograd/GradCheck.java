@@ -22,9 +22,19 @@ public final class GradCheck {
     /** Worst |a - n| / (atol + rtol |n|) over all inputs (<= 1 passes) and the worst relative error seen. */
     public record Result(double worstRatio, double worstRelError, String where) {}
 
-    public static Result check(String name, Function<Var[], Var> f, Tensor... inputs) {
+    public static Result check(String name, Function<Var[], Var> f, Tensor... inputs) { return check(name, null, f, inputs); }
+
+    /**
+     * As {@link #check(String, Function, Tensor...)}, but when layouts is given the analytical pass sees each
+     * float input as a non-contiguous view (permuted or strided) holding the same values, so backward
+     * formulas are exercised on strided inputs too.
+     */
+    public static Result check(String name, Random layouts, Function<Var[], Var> f, Tensor... inputs) {
         Var[] leaves = new Var[inputs.length];
-        for (int i = 0; i < inputs.length; i++) leaves[i] = Var.leaf(inputs[i], inputs[i].dtype().isFloating());
+        for (int i = 0; i < inputs.length; i++) {
+            boolean fl = inputs[i].dtype().isFloating();
+            leaves[i] = Var.leaf(fl && layouts != null ? relayout(inputs[i], layouts) : inputs[i], fl);
+        }
         Var out = f.apply(leaves);
         Random r = new Random(name.hashCode());
         Tensor weights = T.randF64(r, -1, 1, out.shape());
@@ -56,6 +66,23 @@ public final class GradCheck {
             }
         }
         return new Result(worstRatio, worstRel, where);
+    }
+
+    /** The same values in a random non-contiguous layout: a transposed storage or every other element of a larger one. */
+    static Tensor relayout(Tensor t, Random r) {
+        int rank = t.rank();
+        if (rank == 0 || t.numel() < 2) return t;
+        var be = t.backend();
+        if (rank >= 2 && r.nextBoolean()) {
+            int[] rev = new int[rank];
+            for (int i = 0; i < rank; i++) rev[i] = rank - 1 - i;
+            return be.copy(t.permute(rev)).permute(rev);
+        }
+        int a = r.nextInt(rank);
+        int[] doubled = t.shape();
+        doubled[a] *= 2;
+        Tensor pairs = be.concat(java.util.List.of(t.unsqueeze(a + 1), t.unsqueeze(a + 1)), a + 1).reshape(doubled);
+        return pairs.slice(a, 1, doubled[a], 2);
     }
 
     private static double evaluate(Function<Var[], Var> f, Tensor[] inputs, int which, double[] x, Tensor weights) {

@@ -32,7 +32,7 @@ final class ReduceOps {
         DType outType = x.dtype();
         Tensor out = b.alloc(outType, rl.outShape(x.shape(), keepDims));
         ViewArg view = ViewArg.of(x.permute(rl.perm()));
-        if (rl.threadPerRow())
+        if (rl.threadPerRow() || Boolean.getBoolean("h5.thread"))
             b.launch1d("reduce", "reduce_rows_thread", rl.rows(), op, view, b.buf(x), DeviceBackend.dt(x.dtype()), rl.rows(), rl.inner(),
                     b.buf(out), DeviceBackend.dt(outType), correction);
         else

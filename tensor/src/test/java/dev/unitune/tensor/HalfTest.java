@@ -72,7 +72,7 @@ class HalfTest {
         int lo = 0, hi = maxFinite;
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
-            if (new BigDecimal(bf16 ? slowBf16(mid) : slowF16(mid)).compareTo(ax) <= 0) lo = mid; else hi = mid - 1;
+            if ((bf16 ? slowBf16(mid) : slowF16(mid)) <= Math.abs((double) f)) lo = mid; else hi = mid - 1; // exact: both are doubles
         }
         for (int cand = lo; cand <= lo + 1; cand++) {
             BigDecimal v;
@@ -108,7 +108,7 @@ class HalfTest {
     @Test
     void floatToBf16RoundsToNearestEven() {
         java.util.SplittableRandom r = new java.util.SplittableRandom(2);
-        for (int i = 0; i < 200_000; i++) {
+        for (int i = 0; i < 50_000; i++) {
             float f = Float.intBitsToFloat(r.nextInt());
             if (Float.isNaN(f)) continue;
             if (Float.isInfinite(f)) { assertEquals(Float.floatToRawIntBits(f) >>> 16, Half.floatToBf16(f) & 0xFFFF); continue; }

@@ -24,6 +24,7 @@ class MathFunctionsTest {
         assertEquals(0.8413447460685429, MathFunctions.gelu(1.0), 1e-15);
         assertEquals(0.8411919906082768, MathFunctions.geluTanh(1.0), 1e-15);
         assertEquals(1.0 / (1 + Math.exp(-1.702)), MathFunctions.quickGelu(1.0), 1e-15);
-        assertEquals(-0.15880800939172324, MathFunctions.gelu(-1.0), 1e-15);
+        assertEquals(-0.15865525393145707, MathFunctions.gelu(-1.0), 1e-15); // -Phi(-1)
+        assertEquals(-0.15880800939172324, MathFunctions.geluTanh(-1.0), 1e-15);
     }
 }

@@ -17,6 +17,18 @@ public final class AtomicFiles {
 
     public interface Body { void writeTo(FileChannel ch) throws IOException; }
 
+    /**
+     * Temp files are created owner-only; a weights file should end up like any other new file: the old
+     * file's permissions when replacing one, else rw-r--r--.
+     */
+    private static void readableByAll(Path tmp, Path target) throws IOException {
+        if (!Files.getFileStore(tmp).supportsFileAttributeView("posix")) return;
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.exists(target)
+                ? Files.getPosixFilePermissions(target)
+                : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+        Files.setPosixFilePermissions(tmp, perms);
+    }
+
     public static void write(Path target, Body body) {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
@@ -28,6 +40,7 @@ public final class AtomicFiles {
                 body.writeTo(ch);
                 ch.force(true);
             }
+            readableByAll(tmp, abs);
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

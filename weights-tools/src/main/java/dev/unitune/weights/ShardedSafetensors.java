@@ -2,7 +2,6 @@ package dev.unitune.weights;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,9 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A checkpoint split into several safetensors files listed by a {@code *.safetensors.index.json}
- * ({"metadata": {...}, "weight_map": {tensor: shard file}}). Every shard must sit next to the index,
- * and the index must name exactly the tensors the shards hold.
+ * A checkpoint split into several files listed by an index ({@code *.safetensors.index.json}, also
+ * {@code pytorch_model.bin.index.json}: {"metadata": {...}, "weight_map": {tensor: shard file}}). Every
+ * shard must sit next to the index, is opened by content like any weights file, and the index must name
+ * exactly the tensors the shards hold.
  */
 public final class ShardedSafetensors {
     private ShardedSafetensors() {}
@@ -44,7 +44,10 @@ public final class ShardedSafetensors {
             if (md != null && md.isObject()) md.fields().forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));
             for (Map.Entry<String, Path> s : shards.entrySet()) {
                 if (!Files.isRegularFile(s.getValue())) throw new WeightsFormatException(index + ": shard '" + s.getKey() + "' is missing");
-                SafetensorsFile f = SafetensorsFile.open(s.getValue());
+                WeightSources.Format fmt = WeightSources.sniff(s.getValue());
+                if (fmt == WeightSources.Format.FOLDER || fmt == WeightSources.Format.SAFETENSORS_INDEX)
+                    throw new WeightsFormatException(index + ": shard '" + s.getKey() + "' is not a weights file");
+                WeightSource f = WeightSources.open(s.getValue());
                 opened.add(f);
                 for (String n : f.names()) {
                     String listed = shardOf.get(n);

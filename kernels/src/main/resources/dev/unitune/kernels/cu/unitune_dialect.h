@@ -238,17 +238,17 @@ DEVICE float red_combine(int op, float a, float b) {
 }
 
 /*
- * Reduction of v over the threads of a 1-D block (BLOCK_DIM_X a power of two, at most the scratch size);
- * every thread gets the result. All threads of the block must call it (it contains barriers).
+ * Reduction of v over the 256 threads of a 1-D block (row kernels always launch 256); every thread gets
+ * the result. All threads must call it. The tree is written out step by step rather than as a loop:
+ * PoCL gave intermittently wrong sums for a barrier inside a loop whose bound is the local size.
  */
+#define RED_THREADS 256
+#define RED_STEP(s) if (t < (s)) scratch[t] = red_combine(op, scratch[t], scratch[t + (s)]); BARRIER();
 DEVICE float block_reduce(LOCAL_PTR float* scratch, float v, int op) {
     int t = THREAD_X;
     scratch[t] = v;
     BARRIER();
-    for (int s = BLOCK_DIM_X / 2; s > 0; s >>= 1) {
-        if (t < s) scratch[t] = red_combine(op, scratch[t], scratch[t + s]);
-        BARRIER();
-    }
+    RED_STEP(128) RED_STEP(64) RED_STEP(32) RED_STEP(16) RED_STEP(8) RED_STEP(4) RED_STEP(2) RED_STEP(1)
     float r = scratch[0];
     BARRIER(); /* scratch may be reused right after */
     return r;

@@ -1,8 +1,10 @@
 package dev.unitune.model.sd;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unitune.autograd.Var;
 import dev.unitune.autograd.nn.InitContext;
+import dev.unitune.autograd.nn.Module;
 import dev.unitune.model.clip.ClipTextConfig;
 import dev.unitune.model.clip.ClipTextModel;
 import dev.unitune.model.clip.ClipTextOutput;
@@ -16,6 +18,8 @@ import dev.unitune.tensor.Backend;
 import dev.unitune.tensor.DType;
 import dev.unitune.tensor.Tensor;
 import dev.unitune.weights.WeightSource;
+import dev.unitune.weights.WeightSources;
+import dev.unitune.weights.sd.SdCheckpointConverter;
 import dev.unitune.weights.diffusers.DiffusersFolder;
 
 import java.io.IOException;
@@ -107,7 +111,7 @@ public final class StableDiffusion {
         return new StableDiffusion(tokenizer, text, unet, vae, schedulerConfig, backend, dtype).evalMode();
     }
 
-    private static <M extends dev.unitune.autograd.nn.Module> M build(Backend backend, DType dtype, Supplier<M> factory) {
+    private static <M extends Module> M build(Backend backend, DType dtype, Supplier<M> factory) {
         // Parameters are overwritten by the checkpoint right away: skip drawing random init for them.
         try (InitContext c = InitContext.open(backend, dtype, null, false)) {
             return factory.get();
@@ -172,6 +176,57 @@ public final class StableDiffusion {
         return vae.decode(vae.fromUNetLatent(sample));
     }
 
+    /**
+     * Loads an original single-file SD 1.x/2.x checkpoint (.safetensors or .ckpt). It is first converted, through
+     * weights-tools' key map, into a diffusers folder at {@code convertedDir} (configs derived from the tensor
+     * shapes, see SdCheckpointConverter), which later calls reuse; a marker file records which checkpoint (path,
+     * size, modification time) the folder came from, and a folder converted from another file is refused.
+     *
+     * @param convertedDir where the converted folder goes (must not exist, be empty, or hold this checkpoint's conversion)
+     */
+    public static StableDiffusion fromSingleFile(Path checkpoint, Path convertedDir, Backend backend, DType dtype) throws IOException {
+        String source = ConversionMarker.describe(checkpoint);
+        if (DiffusersFolder.isPipeline(convertedDir)) {
+            ConversionMarker.check(convertedDir, source);
+        } else {
+            try (WeightSource src = WeightSources.open(checkpoint)) {
+                SdCheckpointConverter.writeDiffusersFolder(src, convertedDir, null);
+            } catch (RuntimeException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            ConversionMarker.write(convertedDir, source);
+        }
+        return fromDiffusersFolder(convertedDir, backend, dtype);
+    }
+
+    /** Records which checkpoint a converted folder was made from, so a stale folder is not silently reused. */
+    static final class ConversionMarker {
+        static final String FILE = "unitune-converted-from.txt";
+
+        private ConversionMarker() {}
+
+        static String describe(Path checkpoint) throws IOException {
+            if (!Files.isRegularFile(checkpoint)) throw new IOException(checkpoint + ": no such checkpoint file");
+            return checkpoint.toAbsolutePath().normalize() + " size=" + Files.size(checkpoint)
+                    + " mtime=" + Files.getLastModifiedTime(checkpoint).toMillis();
+        }
+
+        static void check(Path dir, String source) throws IOException {
+            Path marker = dir.resolve(FILE);
+            if (!Files.isRegularFile(marker)) return; // a folder the user converted or downloaded themselves
+            String was = Files.readString(marker).trim();
+            if (!was.equals(source))
+                throw new IOException(dir + ": holds a conversion of another checkpoint (" + was + "), not of " + source
+                        + "; delete the folder or choose another");
+        }
+
+        static void write(Path dir, String source) throws IOException {
+            Path tmp = Files.createTempFile(dir, FILE, ".tmp");
+            Files.writeString(tmp, source + "\n");
+            Files.move(tmp, dir.resolve(FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
     /** Reads the tokenizer of a diffusers folder. */
     static final class TokenizerFiles {
         private TokenizerFiles() {}
@@ -194,7 +249,7 @@ public final class StableDiffusion {
             ClipTokenizer tok = ClipTokenizer.fromFiles(vocab, merges);
             Path cfgFile = dir.resolve("tokenizer_config.json");
             if (!Files.isRegularFile(cfgFile)) return tok;
-            JsonNode cfg = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cfgFile.toFile());
+            JsonNode cfg = new ObjectMapper().readTree(cfgFile.toFile());
             // pad_token is a string, or an AddedToken object {"content": "!", ...} in newer files.
             JsonNode pad = cfg.path("pad_token");
             String padToken = pad.isTextual() ? pad.asText() : pad.path("content").isTextual() ? pad.path("content").asText() : null;

@@ -7,6 +7,7 @@ import dev.unitune.autograd.nn.Conv2d;
 import dev.unitune.autograd.nn.GroupNorm;
 import dev.unitune.autograd.nn.Module;
 import dev.unitune.autograd.nn.ModuleList;
+import dev.unitune.tensor.DType;
 import dev.unitune.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -124,7 +125,7 @@ public class UNet2DConditionModel extends Module {
         if (config.centerInputSample()) sample = F.sub(F.mul(sample, 2.0), 1.0); // 2x - 1
 
         float[] sinusoid = SinusoidalTimesteps.embed(timesteps, config.blockOutChannels()[0], config.flipSinToCos(), config.freqShift());
-        Tensor tProj = sample.backend().fromHost(sinusoid, dev.unitune.tensor.DType.F32, timesteps.length, config.blockOutChannels()[0])
+        Tensor tProj = sample.backend().fromHost(sinusoid, DType.F32, timesteps.length, config.blockOutChannels()[0])
                 .to(sample.dtype());
         Var tEmb = Var.constant(tProj);
         emit.accept("time_proj", tEmb);

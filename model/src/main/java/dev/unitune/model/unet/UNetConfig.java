@@ -42,6 +42,8 @@ public record UNetConfig(
         for (String t : up)
             if (!t.equals("CrossAttnUpBlock2D") && !t.equals("UpBlock2D"))
                 throw new IllegalArgumentException("UNet2DConditionModel config: up block type '" + t + "' is not supported");
+        if (c.node().has("mid_block_type") && c.node().get("mid_block_type").isNull())
+            throw new IllegalArgumentException("UNet2DConditionModel config: mid_block_type null (no mid block) is not supported");
         String mid = c.getString("mid_block_type", "UNetMidBlock2DCrossAttn");
         if (!mid.equals("UNetMidBlock2DCrossAttn"))
             throw new IllegalArgumentException("UNet2DConditionModel config: mid_block_type '" + mid + "' is not supported");
@@ -64,6 +66,7 @@ public record UNetConfig(
         c.requireAbsentOr("attention_type", "default");
         c.requireAbsentOr("class_embeddings_concat", false);
         c.requireAbsentOr("mid_block_only_cross_attention", null);
+        c.requireAbsentOr("dropout", 0.0); // SD trains without dropout; we do not implement it in the blocks
 
         int[] boc = c.intList("block_out_channels", n, null);
         int[] heads = c.isNull("num_attention_heads") ? c.intList("attention_head_dim", n, 8) : c.intList("num_attention_heads", n, null);

@@ -4,6 +4,8 @@ import dev.unitune.autograd.F;
 import dev.unitune.autograd.Var;
 import dev.unitune.autograd.nn.Conv2d;
 import dev.unitune.autograd.nn.Module;
+import dev.unitune.tensor.DType;
+import dev.unitune.tensor.Tensor;
 
 /**
  * diffusers Upsample2D with a conv (named {@code conv}, 3x3, padding 1) after nearest-neighbour upsampling.
@@ -37,7 +39,7 @@ public class Upsampler extends Module {
     private static Var resizeAxis(Var x, int axis, int in, int out) {
         if (in == out) return x;
         long[] idx = NearestIndex.of(in, out);
-        var index = x.backend().fromHost(idx, dev.unitune.tensor.DType.I64, out);
+        Tensor index = x.backend().fromHost(idx, DType.I64, out);
         return F.indexSelect(x, axis, index);
     }
 }

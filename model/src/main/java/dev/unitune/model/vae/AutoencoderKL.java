@@ -1,5 +1,6 @@
 package dev.unitune.model.vae;
 
+import dev.unitune.autograd.F;
 import dev.unitune.autograd.Var;
 import dev.unitune.autograd.nn.Conv2d;
 import dev.unitune.autograd.nn.Module;
@@ -66,8 +67,8 @@ public class AutoencoderKL extends Module {
     }
 
     /** posterior latent -> what the UNet sees (x scaling_factor). */
-    public Var toUNetLatent(Var posteriorLatent) { return dev.unitune.autograd.F.mul(posteriorLatent, scalingFactor()); }
+    public Var toUNetLatent(Var posteriorLatent) { return F.mul(posteriorLatent, scalingFactor()); }
 
     /** UNet latent -> what the decoder takes (/ scaling_factor). */
-    public Var fromUNetLatent(Var unetLatent) { return dev.unitune.autograd.F.div(unetLatent, scalingFactor()); }
+    public Var fromUNetLatent(Var unetLatent) { return F.div(unetLatent, scalingFactor()); }
 }

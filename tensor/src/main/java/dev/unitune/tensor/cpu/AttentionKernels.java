@@ -90,8 +90,7 @@ final class AttentionKernels {
                         lse[bh * s.lq() + q0 + r] = Float.NEGATIVE_INFINITY;
                         continue;
                     }
-                    double sum = 0;
-                    for (int j = 0; j < s.lk(); j++) { float e = (float) Math.exp(sc[o + j] - m); sc[o + j] = e; sum += e; }
+                    double sum = VectorActivations.expSubInPlace(sc, o, s.lk(), m);
                     float inv = (float) (1.0 / sum);
                     for (int j = 0; j < s.lk(); j++) sc[o + j] *= inv;
                     lse[bh * s.lq() + q0 + r] = (float) (m + Math.log(sum));
@@ -153,10 +152,10 @@ final class AttentionKernels {
                 int rows = Math.min(block, lq - q0);
                 if (lk == 0) break;
                 scoresF32(qa, ka, em, bh, q0, rows, scale, causal, s, p);
-                for (int r = 0; r < rows; r++) {
+                for (int r = 0; r < rows; r++) { // P = exp(S - logSumExp), recomputed
                     float l = lse[bh * lq + q0 + r];
-                    for (int j = 0, o = r * lk; j < lk; j++)
-                        p[o + j] = l == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(p[o + j] - l);
+                    if (l == Float.NEGATIVE_INFINITY) java.util.Arrays.fill(p, r * lk, r * lk + lk, 0f);
+                    else VectorActivations.expSubInPlace(p, r * lk, lk, l);
                 }
                 int goOff = (bh * lq + q0) * dv, qOff = (bh * lq + q0) * d;
                 float beta = first ? 0f : 1f;

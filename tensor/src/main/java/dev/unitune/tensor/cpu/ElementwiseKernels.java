@@ -138,11 +138,14 @@ final class ElementwiseKernels {
     }
 
     private static void unaryFloatRange(UnaryOp op, float[] in, float[] out, int s, int e) {
-        switch (op) { // the hottest activations get loops the JIT can unroll; the rest go through double
+        switch (op) { // hot activations get vector kernels (F32 accuracy); the rest go through double
             case NEG -> { for (int i = s; i < e; i++) out[i] = -in[i]; }
             case RELU -> { for (int i = s; i < e; i++) { float v = in[i]; out[i] = v > 0 || v != v ? v : 0f; } }
             case SQUARE -> { for (int i = s; i < e; i++) out[i] = in[i] * in[i]; }
-            default -> { for (int i = s; i < e; i++) out[i] = (float) unary(op, in[i]); }
+            default -> {
+                if (VectorActivations.supports(op)) VectorActivations.apply(op, in, out, s, e);
+                else for (int i = s; i < e; i++) out[i] = (float) unary(op, in[i]);
+            }
         }
     }
 

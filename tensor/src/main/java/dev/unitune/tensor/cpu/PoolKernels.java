@@ -37,7 +37,9 @@ final class PoolKernels {
         for (int p = 0; p < planes; p++)
             for (int y = 0; y < oh; y++) {
                 int srow = p * h * w + (y / fh) * w, drow = p * oh * ow + y * ow;
-                for (int xx = 0; xx < ow; xx++) System.arraycopy(src, srow + xx / fw, out, drow + xx, 1);
+                if (y % fh != 0) { System.arraycopy(out, drow - ow, out, drow, ow); continue; } // same as the row above
+                if (src instanceof float[] fs) { float[] fo = (float[]) out; for (int xx = 0; xx < ow; xx++) fo[drow + xx] = fs[srow + xx / fw]; }
+                else for (int xx = 0; xx < ow; xx++) System.arraycopy(src, srow + xx / fw, out, drow + xx, 1);
             }
         return HostArrays.wrap(out, x.dtype(), os);
     }

@@ -16,6 +16,15 @@ final class PackedGemm {
     private PackedGemm() {}
 
     static final int KC = 256;
+
+    /**
+     * Depth of each k slice: k split into ceil(k / KC) equal slices (the last may be shorter), so k = 320
+     * runs as 160 + 160 rather than 256 + 64, whose short slice would spend more on C than on FMAs.
+     */
+    static int sliceDepth(int k) {
+        int slices = Math.max(1, ceilDiv(k, KC));
+        return ceilDiv(k, slices);
+    }
     static final int MC = 120;           // multiple of MR: 120 x 256 floats = 120 KiB of packed A in L2
     static final int NC = 128 * NR;      // 2048 columns at 256 bits: a 2 MiB packed B block in L3
 
@@ -40,12 +49,13 @@ final class PackedGemm {
             scaleC(m, n, beta, c, cOff, ldc);
             return;
         }
-        float[] bp = packedBBuffer(Math.min(KC, k) * roundUp(Math.min(NC, n), NR));
+        int depth = sliceDepth(k);
+        float[] bp = packedBBuffer(depth * roundUp(Math.min(NC, n), NR));
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int nPanels = ceilDiv(nc, NR);
-            for (int pc = 0; pc < k; pc += KC) {
-                final int kc = Math.min(KC, k - pc), p0 = pc, j0 = jc;
+            for (int pc = 0; pc < k; pc += depth) {
+                final int kc = Math.min(depth, k - pc), p0 = pc, j0 = jc;
                 final float blockBeta = pc == 0 ? beta : 1f;
                 // Pack B's block, split into panel ranges over the threads.
                 int packParts = threads > 1 ? Math.min(threads, nPanels) : 1;
@@ -99,15 +109,16 @@ final class PackedGemm {
     static long packedSize(int m, int k) { return (long) roundUp(m, MR) * k; }
 
     /**
-     * Packs all of op(A) once: for each KC slice (in order), the MR-row panels of every row, each panel
+     * Packs all of op(A) once: for each k slice of {@link #sliceDepth} (in order), the MR-row panels of every row, each panel
      * as in {@link GemmPacking#packA}. Slice pc starts at pc * roundUp(m, MR); row panel i0 of the slice
      * at i0 * kc after that.
      */
     static void packAll(boolean transA, int m, int k, float[] a, int aOff, int lda, float[] dst, int dstOff) {
         int mPad = roundUp(m, MR);
-        float[] tmp = new float[Math.min(KC, Math.max(k, 1)) * mPad];
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
+        int depth = sliceDepth(k);
+        float[] tmp = new float[depth * mPad];
+        for (int pc = 0; pc < k; pc += depth) {
+            int kc = Math.min(depth, k - pc);
             GemmPacking.packA(transA, a, aOff, lda, 0, m, pc, kc, MR, tmp);
             System.arraycopy(tmp, 0, dst, dstOff + pc * mPad, kc * mPad);
         }
@@ -115,7 +126,8 @@ final class PackedGemm {
 
     /** Index of op(A)[i][p] inside a {@link #packAll} layout (for writers that build it directly). */
     static int packedIndex(int m, int k, int i, int p) {
-        int pc = p / KC * KC, kc = Math.min(KC, k - pc);
+        int depth = sliceDepth(k);
+        int pc = p / depth * depth, kc = Math.min(depth, k - pc);
         return pc * roundUp(m, MR) + (i / MR) * MR * kc + (p - pc) * MR + i % MR;
     }
 

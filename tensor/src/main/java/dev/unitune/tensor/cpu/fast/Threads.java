@@ -5,6 +5,7 @@ import java.util.concurrent.ForkJoinTask;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 
 /**
@@ -17,6 +18,9 @@ public final class Threads {
     private static volatile ForkJoinPool sharedPool = newPool(threadCount);
 
     private Threads() {}
+
+    /** True on a calling thread while it runs parts of a parallel loop. */
+    private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
 
     /** The caller always works too, so the pool holds count - 1 workers (none for one thread). */
     private static ForkJoinPool newPool(int count) {
@@ -60,37 +64,40 @@ public final class Threads {
      * Runs body(i) for every i in [0, parts). Up to {@link #count()} threads (the caller plus pool workers)
      * take parts from a shared counter, so uneven parts balance out. Each part must write its own disjoint
      * output, which makes the result independent of which thread ran which part. Calls from inside a
-     * worker run inline, so nested parallel kernels cannot deadlock the pool.
+     * worker, or from the caller while it runs its parts, run inline: nested parallel kernels cannot deadlock
+     * the pool, and the outer loop already keeps every thread busy.
      */
     public static void parallelFor(int parts, IntConsumer body) {
         if (parts <= 0) return;
         ForkJoinPool pool = sharedPool;
         int count = threadCount;
-        if (parts == 1 || pool == null || count == 1 || ForkJoinTask.inForkJoinPool()) {
+        if (parts == 1 || pool == null || count == 1 || ForkJoinTask.inForkJoinPool() || INSIDE.get()) {
             for (int i = 0; i < parts; i++) body.accept(i);
             return;
         }
         AtomicInteger next = new AtomicInteger();
+        // Failures are caught where they happen (the first one wins, later ones are attached to it), so the
+        // caller sees the original exception rather than the pool's re-wrapped copy.
+        AtomicReference<Throwable> failed = new AtomicReference<>();
         Runnable worker = () -> {
-            for (int i = next.getAndIncrement(); i < parts; i = next.getAndIncrement()) body.accept(i);
+            try {
+                for (int i = next.getAndIncrement(); i < parts; i = next.getAndIncrement()) body.accept(i);
+            } catch (Throwable t) {
+                next.set(parts); // stop everyone from starting new parts
+                if (!failed.compareAndSet(null, t)) failed.get().addSuppressed(t);
+            }
         };
         int helpers = Math.min(parts, count) - 1;
         List<ForkJoinTask<?>> tasks = new ArrayList<>(helpers);
         for (int i = 0; i < helpers; i++) tasks.add(pool.submit(worker));
-        Throwable failure = null;
+        INSIDE.set(true); // the caller's parts run nested kernels inline, like the workers do
         try {
             worker.run();
-        } catch (Throwable t) {
-            failure = t;
-            next.set(parts); // stop the helpers from starting new parts
+        } finally {
+            INSIDE.set(false);
         }
-        for (ForkJoinTask<?> task : tasks) {
-            try {
-                task.join();
-            } catch (Throwable t) {
-                if (failure == null) failure = t; else failure.addSuppressed(t);
-            }
-        }
+        for (ForkJoinTask<?> task : tasks) task.join();
+        Throwable failure = failed.get();
         if (failure instanceof RuntimeException re) throw re;
         if (failure instanceof Error err) throw err;
         if (failure != null) throw new RuntimeException(failure);

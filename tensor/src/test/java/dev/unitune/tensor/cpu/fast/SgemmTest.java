@@ -106,6 +106,25 @@ class SgemmTest {
     }
 
     @Test
+    void prepackedAGivesTheSameBitsAndPackedIndexMatchesPackAll() {
+        SplittableRandom rnd = new SplittableRandom(12);
+        for (boolean ta : new boolean[] {false, true}) {
+            int m = 47, n = 70, k = 2 * PackedGemm.KC + 37; // three k slices, a partial row panel
+            float[] a = Naive.random(rnd, m * k), b = Naive.random(rnd, k * n);
+            int lda = ta ? m : k;
+            float[] packed = new float[(int) PackedGemm.packedSize(m, k) + 5];
+            PackedGemm.packAll(ta, m, k, a, 0, lda, packed, 5);
+            for (int i = 0; i < m; i++)
+                for (int p = 0; p < k; p += 7)
+                    assertEquals(ta ? a[p * m + i] : a[i * k + p], packed[5 + PackedGemm.packedIndex(m, k, i, p)]);
+            float[] c1 = new float[m * n], c2 = new float[m * n];
+            PackedGemm.gemm(ta, false, m, n, k, a, 0, lda, b, 0, n, 0f, c1, 0, n, 2);
+            PackedGemm.gemm(ta, false, m, n, k, null, 0, 0, packed, 5, b, 0, n, 0f, c2, 0, n, 2);
+            assertArrayEquals(c1, c2);
+        }
+    }
+
+    @Test
     void rejectsBadArgumentsWithClearMessages() {
         float[] a = new float[6], b = new float[6], c = new float[4];
         var e = assertThrows(IllegalArgumentException.class, () -> Sgemm.gemm(false, false, 2, 2, 3, a, 0, 3, b, 0, 2, 0f, c, 1, 2));
