@@ -9,8 +9,9 @@ archive/data.pkl, archive/data/<key>, version files. Fake 'torch' modules make p
 GLOBAL names torch writes; nothing here is executed when the files are read (the Java reader refuses to
 execute anything anyway). The legacy (pre-1.6) layout follows torch.serialization._legacy_save.
 
-Every tensor element is value(t, i) = t + i / 1024 (exact in float16/float32), t the tensor's index in
-the state dict, so tests can check bytes without a sidecar file.
+Every float32 tensor element is value(t, i) = t + i / 1024 (exact), t the tensor's index in the state
+dict; float16 tensors hold 1 + i / 1024 (exact for i < 1024); int64 ones t * 1000 + i. Tests check bytes
+against these formulas, without a sidecar file.
 
 Usage: python3 weights-tools/scripts/make-torch-like-fixtures.py weights-tools/src/test/resources/torch
 """
@@ -112,6 +113,8 @@ def contiguous(t, key, kind, shape, v1=False):
         acc *= d
     if kind == "LongStorage":
         vals = [t * 1000 + i for i in range(n)]
+    elif kind == "HalfStorage":  # float16 resolves 1/1024 steps only in [1, 2): always t = 1 there
+        vals = [value(1, i) for i in range(n)]
     else:
         vals = [value(t, i) for i in range(n)]
     return Tensor(Storage(kind, key, vals), 0, list(shape), stride, v1)
@@ -139,7 +142,8 @@ def write_zip(path, obj, prefix="archive"):
     buf = io.BytesIO()
     p = TorchPickler(buf)
     p.dump(obj)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        z = Reproducible(zf)
         z.writestr(prefix + "/data.pkl", buf.getvalue())
         z.writestr(prefix + "/.format_version", "1")
         z.writestr(prefix + "/.storage_alignment", "64")
@@ -148,6 +152,16 @@ def write_zip(path, obj, prefix="archive"):
             z.writestr(prefix + "/data/" + key, p.seen[key].raw())
         z.writestr(prefix + "/version", "3\n")
         z.writestr(prefix + "/.data/serialization_id", "0123456789012345678901234567890123456789")
+
+
+class Reproducible:
+    """writestr with a fixed timestamp, so regenerating gives byte-identical files."""
+
+    def __init__(self, zf):
+        self.zf = zf
+
+    def writestr(self, name, data):
+        self.zf.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
 
 
 def write_legacy(path, obj):

@@ -10,9 +10,10 @@ import java.util.function.Function;
  * and back-propagates through the recomputed graph. Memory for the segment is then held only while its
  * own backward runs. Parameters used inside the segment receive their gradients during that inner backward.
  *
- * <p>Randomness replays exactly: the default {@link Generator}'s offset at the start of the forward is saved
- * and restored for the recomputation (then put back), so dropout draws the same mask twice. Segments that
- * draw from other generators must not use checkpointing (their masks would differ).
+ * <p>Randomness replays exactly: the default {@link Generator}'s seed and offset at the start of the forward
+ * are saved, and the recomputation runs with a default generator at that position (the live one is put back
+ * untouched afterwards), so dropout draws the same mask twice. Segments that draw from other generators
+ * must not use checkpointing (their masks would differ).
  */
 public final class Checkpoint {
     private Checkpoint() {}
@@ -20,7 +21,7 @@ public final class Checkpoint {
     public static Var run(Function<Var[], Var> segment, Var... inputs) {
         if (!GradMode.isEnabled()) return segment.apply(inputs);
         Generator gen = Generator.defaultGenerator();
-        long offsetAtStart = gen.offset();
+        long seedAtStart = gen.seed(), offsetAtStart = gen.offset();
         Var out;
         try (NoGrad ignored = NoGrad.enter()) {
             out = segment.apply(detachAll(inputs));
@@ -32,13 +33,13 @@ public final class Checkpoint {
             Var[] fresh = new Var[inputs.length];
             for (int i = 0; i < inputs.length; i++)
                 fresh[i] = Var.leaf(inputs[i].tensor(), inputs[i].requiresGrad());
-            long offsetNow = gen.offset();
             Var again;
-            gen.setOffset(offsetAtStart);
+            // replay the stream the forward drew from, without consuming the live default generator
+            Generator live = Generator.swapDefault(new Generator(seedAtStart, offsetAtStart));
             try (NoGrad on = NoGrad.enable()) {
                 again = segment.apply(fresh);
             } finally {
-                gen.setOffset(offsetNow);
+                Generator.swapDefault(live);
             }
             if (again.requiresGrad()) Engine.backward(again, g, false);
             Tensor[] grads = new Tensor[inputs.length];

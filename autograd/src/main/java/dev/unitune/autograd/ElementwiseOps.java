@@ -126,7 +126,7 @@ final class ElementwiseOps {
             case GELU_TANH -> { // 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3c x^2), t = tanh(sqrt(2/pi)(x + c x^3))
                 Tensor x2 = mul(x, x);
                 Tensor t = be.unary(UnaryOp.TANH, scale(add(x, scale(mul(x2, x), GELU_TANH_C)), SQRT_2_OVER_PI));
-                Tensor inner = scale(addScalar(scale(x2, 3.1 * GELU_TANH_C), 1), SQRT_2_OVER_PI);
+                Tensor inner = scale(addScalar(scale(x2, 3 * GELU_TANH_C), 1), SQRT_2_OVER_PI);
                 Tensor d = add(scale(addScalar(t, 1), 0.5), mul(scale(x, 0.5), mul(oneMinus(be, mul(t, t)), inner)));
                 yield mul(g, d);
             }

@@ -25,6 +25,13 @@ public final class Generator {
     /** Replaces the default generator with a fresh one at offset 0 (like torch.manual_seed). */
     public static void manualSeed(long seed) { defaultGenerator = new Generator(seed); }
 
+    /** Installs g as the default generator and returns the previous one (used to replay a stream). */
+    static Generator swapDefault(Generator g) {
+        Generator prev = defaultGenerator;
+        defaultGenerator = g;
+        return prev;
+    }
+
     public long seed() { return seed; }
 
     public synchronized long offset() { return offset; }

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
-import static dev.unitune.autograd.T.*;
+import static dev.unitune.autograd.TestTensors.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 class EngineTest {

@@ -38,7 +38,7 @@ class GoldenBackwardTest {
     @AfterAll
     static void close() { file.close(); }
 
-    private static Tensor in(String name) { return file.load(name, T.cpu()); }
+    private static Tensor in(String name) { return file.load(name, TestTensors.cpu()); }
 
     private static Var leaf(String name) { return Var.leaf(in(name)); }
 
@@ -52,7 +52,7 @@ class GoldenBackwardTest {
     private static void compare(String key, Tensor actual) {
         assertNotNull(actual, key + ": no gradient computed");
         double atol = tolerance.get(key).asDouble();
-        double err = T.maxAbsDiff(actual, in(key));
+        double err = TestTensors.maxAbsDiff(actual, in(key));
         System.out.printf("GOLDEN %s max abs err %.2e (atol %.0e)%n", key, err, atol);
         assertTrue(err <= atol, key + ": max abs error " + err + " > atol " + atol);
     }

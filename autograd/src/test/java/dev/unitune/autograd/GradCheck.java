@@ -37,7 +37,7 @@ public final class GradCheck {
         }
         Var out = f.apply(leaves);
         Random r = new Random(name.hashCode());
-        Tensor weights = T.randF64(r, -1, 1, out.shape());
+        Tensor weights = TestTensors.randF64(r, -1, 1, out.shape());
         Var loss = F.sum(F.mul(out, Var.constant(weights)));
         loss.backward();
         double worstRatio = 0, worstRel = 0;
@@ -68,6 +68,59 @@ public final class GradCheck {
         return new Result(worstRatio, worstRel, where);
     }
 
+    /**
+     * Checks the gradients of a layer's parameters (leaves owned by the layer, perturbed through assign) and of
+     * its inputs. Parameters must be F64.
+     */
+    public static Result checkWithParams(String name, java.util.List<? extends Var> params, Function<Var[], Var> f, Tensor... inputs) {
+        Var[] leaves = new Var[inputs.length];
+        for (int i = 0; i < inputs.length; i++) leaves[i] = Var.leaf(inputs[i]);
+        for (Var p : params) p.zeroGrad();
+        Var out = f.apply(leaves);
+        Tensor weights = TestTensors.randF64(new Random(name.hashCode()), -1, 1, out.shape());
+        F.sum(F.mul(out, Var.constant(weights))).backward();
+        double worstRatio = 0, worstRel = 0;
+        String where = "";
+        java.util.List<Var> all = new java.util.ArrayList<>(java.util.Arrays.asList(leaves));
+        all.addAll(params);
+        for (int i = 0; i < all.size(); i++) {
+            Var v = all.get(i);
+            Tensor original = i < inputs.length ? inputs[i] : v.tensor();
+            double[] x = original.toDoubleArray();
+            double[] analytic = v.grad() == null ? new double[x.length] : v.grad().toDoubleArray();
+            for (int j = 0; j < x.length; j++) {
+                double keep = x[j];
+                x[j] = keep + EPS;
+                double up = evaluateWith(f, inputs, params, i, x, weights);
+                x[j] = keep - EPS;
+                double down = evaluateWith(f, inputs, params, i, x, weights);
+                x[j] = keep;
+                double numeric = (up - down) / (2 * EPS);
+                double err = Math.abs(analytic[j] - numeric);
+                double ratio = err / (ATOL + RTOL * Math.abs(numeric));
+                if (ratio > worstRatio) {
+                    worstRatio = ratio;
+                    where = (i < inputs.length ? "input " + i : "parameter " + v.name()) + " element " + j + ": analytic " + analytic[j] + " numeric " + numeric;
+                }
+                worstRel = Math.max(worstRel, err / Math.max(1e-3, Math.max(Math.abs(numeric), Math.abs(analytic[j]))));
+            }
+            if (i >= inputs.length) v.assign(original);
+        }
+        return new Result(worstRatio, worstRel, where);
+    }
+
+    private static double evaluateWith(Function<Var[], Var> f, Tensor[] inputs, java.util.List<? extends Var> params, int which, double[] x, Tensor weights) {
+        if (which < inputs.length) return evaluate(f, inputs, which, x, weights);
+        Var p = params.get(which - inputs.length);
+        Tensor original = p.tensor();
+        p.assign(TestTensors.f64(x, original.shape()));
+        try {
+            return evaluate(f, inputs, -1, x, weights);
+        } finally {
+            p.assign(original);
+        }
+    }
+
     /** The same values in a random non-contiguous layout: a transposed storage or every other element of a larger one. */
     static Tensor relayout(Tensor t, Random r) {
         int rank = t.rank();
@@ -89,7 +142,7 @@ public final class GradCheck {
         try (NoGrad ng = NoGrad.enter()) {
             Var[] vs = new Var[inputs.length];
             for (int i = 0; i < inputs.length; i++)
-                vs[i] = Var.constant(i == which ? T.f64(x, inputs[i].shape()) : inputs[i]);
+                vs[i] = Var.constant(i == which ? TestTensors.f64(x, inputs[i].shape()) : inputs[i]);
             Tensor y = f.apply(vs).tensor();
             Tensor prod = y.backend().binary(BinaryOp.MUL, y.to(weights.dtype()), weights);
             double[] p = prod.toDoubleArray();

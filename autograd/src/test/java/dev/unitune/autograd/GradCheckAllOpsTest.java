@@ -16,7 +16,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.function.Function;
 
-import static dev.unitune.autograd.T.*;
+import static dev.unitune.autograd.TestTensors.*;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**

@@ -36,7 +36,7 @@ public final class ShapesDataset {
                         img[((b * 3 + c) * SIZE + y) * SIZE + x] = (on ? colour[c] : 0f) + 0.1f * r.nextFloat();
                 }
         }
-        return new Batch(T.f32(img, n, 3, SIZE, SIZE), T.i64(labels, n));
+        return new Batch(TestTensors.f32(img, n, 3, SIZE, SIZE), TestTensors.i64(labels, n));
     }
 
     private static boolean inside(int cls, int y, int x, int s) {

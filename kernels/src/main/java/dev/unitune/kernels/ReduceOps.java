@@ -32,12 +32,31 @@ final class ReduceOps {
         DType outType = x.dtype();
         Tensor out = b.alloc(outType, rl.outShape(x.shape(), keepDims));
         ViewArg view = ViewArg.of(x.permute(rl.perm()));
-        if (rl.threadPerRow() || Boolean.getBoolean("h5.thread"))
-            b.launch1d("reduce", "reduce_rows_thread", rl.rows(), op, view, b.buf(x), DeviceBackend.dt(x.dtype()), rl.rows(), rl.inner(),
-                    b.buf(out), DeviceBackend.dt(outType), correction);
-        else
-            b.launchRows("reduce", "reduce_rows_block", rl.rows(), DeviceBackend.BLOCK, op, view, b.buf(x), DeviceBackend.dt(x.dtype()),
-                    rl.rows(), rl.inner(), b.buf(out), DeviceBackend.dt(outType), correction);
+        int dt = DeviceBackend.dt(x.dtype()), rows = rl.rows(), inner = rl.inner();
+        if (rl.threadPerRow()) {
+            b.launch1d("reduce", "reduce_rows_thread", rows, op, view, b.buf(x), dt, rows, inner, b.buf(out), DeviceBackend.dt(outType), correction);
+            return out;
+        }
+        // long rows: strided slices per thread into partials, then one thread per row combines them
+        int parts = Math.max(1, Math.min(256, Math.min(inner / 16, (8192 + rows - 1) / rows)));
+        try (Tensor partial = b.alloc(DType.F32, rows * parts)) {
+            if (op == VARIANCE) {
+                try (Tensor mean = b.alloc(DType.F32, rows)) {
+                    partials(ReduceOp.SUM.ordinal(), view, x, rows, inner, parts, partial, null);
+                    b.launch1d("reduce", "reduce_finish", rows, ReduceOp.MEAN.ordinal(), rows, inner, parts, b.buf(partial),
+                            b.buf(mean), DeviceBackend.dt(DType.F32), 0);
+                    partials(ReduceOp.SUM.ordinal(), view, x, rows, inner, parts, partial, mean);
+                }
+            } else {
+                partials(op, view, x, rows, inner, parts, partial, null);
+            }
+            b.launch1d("reduce", "reduce_finish", rows, op, rows, inner, parts, b.buf(partial), b.buf(out), DeviceBackend.dt(outType), correction);
+        }
         return out;
+    }
+
+    private void partials(int op, ViewArg view, Tensor x, int rows, int inner, int parts, Tensor partial, Tensor mean) {
+        b.launch1d("reduce", "reduce_partials", rows * parts, op, view, b.buf(x), DeviceBackend.dt(x.dtype()), rows, inner, parts,
+                mean == null ? b.buf(partial) : b.buf(mean), mean == null ? 0 : 1, b.buf(partial));
     }
 }

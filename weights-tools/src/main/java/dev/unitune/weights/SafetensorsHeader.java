@@ -28,7 +28,15 @@ final class SafetensorsHeader {
     static final long MAX_HEADER_BYTES = 100_000_000L;
     static final String METADATA_KEY = "__metadata__";
 
-    static final ObjectMapper JSON = JsonMapper.builder()
+    /**
+     * Strict JSON: duplicate keys and trailing data are errors. Jackson's default 20M-character string
+     * cap is raised to the header cap, so any metadata value that fits a valid header is accepted;
+     * nesting stays capped at Jackson's default depth (1000).
+     */
+    static final ObjectMapper JSON = JsonMapper.builder(com.fasterxml.jackson.core.JsonFactory.builder()
+                    .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                            .maxStringLength((int) MAX_HEADER_BYTES).build())
+                    .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(JsonParser.Feature.ALLOW_COMMENTS)

@@ -36,6 +36,9 @@ class MutationFuzzTest {
         out.add(new Seed("f.pth", Files.readAllBytes(zip)));
         out.add(new Seed("f.pth", TorchZipFileTest.stateDictPickle())); // bare pickle bytes: exercises sniffing
         out.add(new Seed("legacy.pth", TorchLegacyFileTest.legacyVggLike(false)));
+        try (var in = getClass().getResourceAsStream("/torch/sd_lightning_like.ckpt")) { // pickled by CPython
+            out.add(new Seed("sd.ckpt", in.readAllBytes()));
+        }
         for (Seed s : out) assertTrue(s.bytes().length < 4096, "seeds stay small so each mutation matters");
         return out;
     }

@@ -93,6 +93,16 @@ class SafetensorsRoundTripTest {
     }
 
     @Test
+    void metadataValueLargerThanJacksonsDefaultStringCapRoundTrips() throws Exception {
+        String big = "x".repeat(21_000_000); // over Jackson's 20M default, well under the 100 MB header cap
+        Path p = dir.resolve("bigmeta.safetensors");
+        SafetensorsWriter.writeEntries(p, List.of(), Map.of("notes", big));
+        try (SafetensorsFile f = SafetensorsFile.open(p)) {
+            assertEquals(big.length(), f.metadata().get("notes").length());
+        }
+    }
+
+    @Test
     void failedWriteLeavesNothingBehind() throws Exception {
         Path p = dir.resolve("bad.safetensors");
         List<SafetensorsWriter.Entry> bad = List.of(new SafetensorsWriter.Entry("x", WeightDType.F32, new long[]{3},

@@ -3,6 +3,7 @@ package dev.unitune.autograd.optim;
 import dev.unitune.autograd.Var;
 import dev.unitune.tensor.Backends;
 import dev.unitune.tensor.DType;
+import dev.unitune.tensor.MemoryScope;
 import dev.unitune.tensor.Shape;
 import dev.unitune.tensor.Tensor;
 
@@ -33,14 +34,24 @@ public abstract class Optimizer {
         this.lr = lr;
     }
 
-    /** Applies one update to every parameter that has a gradient. */
+    /**
+     * Applies one update to every parameter that has a gradient. Each update runs in its own
+     * {@link MemoryScope}, so its temporaries are freed at once on device backends; the new parameter value
+     * and state tensors are kept (they move to the enclosing scope, or become unowned when step() is called
+     * outside any scope, which is how a training loop should call it).
+     */
     public void step() {
         step++;
         for (int i = 0; i < params.size(); i++) {
             Var p = params.get(i);
             Tensor g = p.grad();
             if (g == null) continue;
-            update(p, g, state.get(i));
+            LinkedHashMap<String, Tensor> st = state.get(i);
+            try (MemoryScope scope = MemoryScope.open()) {
+                update(p, g, st);
+                scope.keep(p.tensor());
+                for (Tensor t : st.values()) scope.keep(t);
+            }
         }
     }
 

@@ -1,9 +1,10 @@
 package dev.unitune.autograd.nn;
 
 import dev.unitune.autograd.F;
+import dev.unitune.autograd.GradCheck;
 import dev.unitune.autograd.Generator;
 import dev.unitune.autograd.NoGrad;
-import dev.unitune.autograd.T;
+import dev.unitune.autograd.TestTensors;
 import dev.unitune.autograd.Var;
 import dev.unitune.tensor.Conv2dSpec;
 import dev.unitune.tensor.DType;
@@ -16,7 +17,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.*;
 
 class LayersTest {
-    private static Var rand(Random r, int... shape) { return Var.constant(T.randF64(r, -1, 1, shape)); }
+    private static Var rand(Random r, int... shape) { return Var.constant(TestTensors.randF64(r, -1, 1, shape)); }
 
     private static <M extends Module> M f64(M m) {
         m.to(DType.F64);
@@ -50,14 +51,42 @@ class LayersTest {
                 if (causal) {
                     double[] m = new double[4 * 3];
                     for (int i = 0; i < 4; i++) for (int j = 0; j < 3; j++) m[i * 3 + j] = j > i ? Double.NEGATIVE_INFINITY : 0;
-                    s = F.add(s, Var.constant(T.f64(m, 4, 3)));
+                    s = F.add(s, Var.constant(TestTensors.f64(m, 4, 3)));
                 }
                 heads[h] = F.matmul(F.softmax(s, -1), vh);
             }
             Var ref = attn.output().forward(F.concat(2, heads));
             // both paths are double precision; 1e-12 covers summation-order differences on O(1) values
-            assertTrue(T.maxAbsDiff(y.tensor(), ref.tensor()) < 1e-12, "causal=" + causal);
+            assertTrue(TestTensors.maxAbsDiff(y.tensor(), ref.tensor()) < 1e-12, "causal=" + causal);
         }
+    }
+
+    /** Gradients through whole layers (inputs and every parameter) against finite differences, in F64. */
+    @Test
+    void layerGradientsMatchFiniteDifferences() {
+        Random r = new Random(12);
+        MultiHeadAttention attn = f64(new MultiHeadAttention(4, 3, 2, 2, true, MultiHeadAttention.Naming.CLIP));
+        Downsample2D vae = f64(new Downsample2D(2, true, 2, 0));
+        Upsample2D up = f64(new Upsample2D(2, true, 2));
+        LayerNorm ln = f64(new LayerNorm(4, 1e-5));
+        checkLayer("attention", attn, v -> attn.forward(v[0], v[1], null, true), TestTensors.randF64(r, -1, 1, 2, 3, 4), TestTensors.randF64(r, -1, 1, 2, 2, 3));
+        checkLayer("downsample_vae", vae, v -> vae.forward(v[0]), TestTensors.randF64(r, -1, 1, 1, 2, 5, 4));
+        checkLayer("upsample", up, v -> up.forward(v[0]), TestTensors.randF64(r, -1, 1, 1, 2, 2, 3));
+        checkLayer("layer_norm", ln, v -> ln.forward(v[0]), TestTensors.randF64(r, -1, 1, 3, 4));
+        // LoRA adapters with a nonzero B (a fresh B is zero, which would leave A's gradient trivially zero)
+        Conv2d conv = f64(new Conv2d(2, 3, 3, 2, 1));
+        conv.attachLora(2, 3.0, new Generator(4));
+        Linear lin = f64(new Linear(3, 2));
+        lin.attachLora(1, 2.0, new Generator(5));
+        for (Module m : List.<Module>of(conv, lin))
+            m.namedParameters().forEach((k, p) -> { if (k.startsWith("lora_B")) p.assign(TestTensors.randF64(r, -1, 1, p.shape())); });
+        checkLayer("conv_lora", conv, v -> conv.forward(v[0]), TestTensors.randF64(r, -1, 1, 1, 2, 5, 5));
+        checkLayer("linear_lora", lin, v -> lin.forward(v[0]), TestTensors.randF64(r, -1, 1, 2, 3));
+    }
+
+    private static void checkLayer(String name, Module m, java.util.function.Function<Var[], Var> f, Tensor... inputs) {
+        GradCheck.Result res = GradCheck.checkWithParams(name, m.parameters(), f, inputs);
+        assertTrue(res.worstRatio() <= 1, name + ": " + res.where());
     }
 
     @Test
@@ -70,7 +99,7 @@ class LayersTest {
         assertArrayEquals(new int[]{1, 5, 8, 10}, y.shape());
         Conv2d upConv = (Conv2d) up.module("conv");
         Var ref = F.conv2d(F.upsampleNearest(x, 2, 2), upConv.weight(), upConv.bias(), Conv2dSpec.of(1, 1));
-        assertEquals(0, T.maxAbsDiff(y.tensor(), ref.tensor()));
+        assertEquals(0, TestTensors.maxAbsDiff(y.tensor(), ref.tensor()));
 
         // UNet form: stride-2 conv with padding 1
         Downsample2D down = f64(new Downsample2D(3, true, 3, 1));
@@ -82,7 +111,7 @@ class LayersTest {
         Var yv = vae.forward(x8);
         assertArrayEquals(new int[]{1, 3, 4, 4}, yv.shape());
         Var refV = F.conv2d(F.pad(x8, new int[]{0, 1, 0, 1}, 0), c.weight(), c.bias(), Conv2dSpec.of(2, 0));
-        assertEquals(0, T.maxAbsDiff(yv.tensor(), refV.tensor()));
+        assertEquals(0, TestTensors.maxAbsDiff(yv.tensor(), refV.tensor()));
         // no conv: 2x2 average pooling
         Downsample2D pool = new Downsample2D(3, false, 3, 0);
         assertTrue(pool.namedParameters().isEmpty());
@@ -92,7 +121,7 @@ class LayersTest {
     @Test
     void dropoutIsIdentityInEvalAndScalesInTraining() {
         Dropout d = new Dropout(0.25);
-        Var x = Var.constant(T.cpu().fill(DType.F64, 1, 400, 100));
+        Var x = Var.constant(TestTensors.cpu().fill(DType.F64, 1, 400, 100));
         Generator.manualSeed(9);
         double[] y = d.forward(x).tensor().toDoubleArray();
         int zeros = 0;
@@ -110,11 +139,11 @@ class LayersTest {
     void layersValidateShapes() {
         assertThrows(IllegalArgumentException.class, () -> new GroupNorm(3, 4, 1e-5));
         GroupNorm gn = new GroupNorm(2, 4, 1e-5);
-        assertThrows(IllegalArgumentException.class, () -> gn.forward(Var.constant(T.cpu().fill(DType.F32, 0, 1, 6, 2, 2))));
+        assertThrows(IllegalArgumentException.class, () -> gn.forward(Var.constant(TestTensors.cpu().fill(DType.F32, 0, 1, 6, 2, 2))));
         LayerNorm ln = new LayerNorm(8, 1e-5);
-        assertThrows(IllegalArgumentException.class, () -> ln.forward(Var.constant(T.cpu().fill(DType.F32, 0, 2, 7))));
+        assertThrows(IllegalArgumentException.class, () -> ln.forward(Var.constant(TestTensors.cpu().fill(DType.F32, 0, 2, 7))));
         Linear lin = new Linear(3, 2);
-        assertThrows(IllegalArgumentException.class, () -> lin.forward(Var.constant(T.cpu().fill(DType.F32, 0, 2, 4))));
+        assertThrows(IllegalArgumentException.class, () -> lin.forward(Var.constant(TestTensors.cpu().fill(DType.F32, 0, 2, 4))));
         assertThrows(IllegalArgumentException.class, () -> Activation.byName("swishy"));
         assertEquals(dev.unitune.tensor.UnaryOp.GELU_TANH, Activation.byName("gelu_pytorch_tanh").op());
     }
@@ -123,9 +152,9 @@ class LayersTest {
     void sequentialAndEmbedding() {
         Sequential s = new Sequential(new Linear(4, 3), Activation.silu(), new Linear(3, 2));
         assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias"), List.copyOf(s.namedParameters().keySet()));
-        assertArrayEquals(new int[]{5, 2}, s.forward(Var.constant(T.cpu().fill(DType.F32, 0.5, 5, 4))).shape());
+        assertArrayEquals(new int[]{5, 2}, s.forward(Var.constant(TestTensors.cpu().fill(DType.F32, 0.5, 5, 4))).shape());
         Embedding e = new Embedding(10, 3);
-        Tensor ids = T.i64(new long[]{1, 9, 1, 0}, 2, 2);
+        Tensor ids = TestTensors.i64(new long[]{1, 9, 1, 0}, 2, 2);
         Var y = e.forward(ids);
         assertArrayEquals(new int[]{2, 2, 3}, y.shape());
         F.sum(y).backward();

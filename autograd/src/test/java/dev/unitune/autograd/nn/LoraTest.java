@@ -3,7 +3,7 @@ package dev.unitune.autograd.nn;
 import dev.unitune.autograd.F;
 import dev.unitune.autograd.Generator;
 import dev.unitune.autograd.NoGrad;
-import dev.unitune.autograd.T;
+import dev.unitune.autograd.TestTensors;
 import dev.unitune.autograd.Var;
 import dev.unitune.autograd.optim.AdamW;
 import dev.unitune.tensor.DType;
@@ -35,7 +35,7 @@ class LoraTest {
         Block b = new Block();
         b.to(DType.F64);
         Random r = new Random(2);
-        Var seq = Var.constant(T.randF64(r, -1, 1, 2, 3, 8)), img = Var.constant(T.randF64(r, -1, 1, 1, 2, 5, 5));
+        Var seq = Var.constant(TestTensors.randF64(r, -1, 1, 2, 3, 8)), img = Var.constant(TestTensors.randF64(r, -1, 1, 1, 2, 5, 5));
         double before = b.forward(seq, img).item();
 
         List<String> chosen = Lora.attach(b, "attn1\\.(to_q|to_v)$|^conv$", 2, 4.0, new Generator(3));

@@ -1,6 +1,6 @@
 package dev.unitune.autograd.nn;
 
-import dev.unitune.autograd.T;
+import dev.unitune.autograd.TestTensors;
 import dev.unitune.autograd.Var;
 import dev.unitune.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -14,7 +14,7 @@ class LossesTest {
     @Test
     void gramIsNormalisedByCHW() {
         int b = 2, c = 3, h = 4, w = 5;
-        Tensor x = T.randF64(new Random(1), -1, 1, b, c, h, w);
+        Tensor x = TestTensors.randF64(new Random(1), -1, 1, b, c, h, w);
         double[] v = x.toDoubleArray();
         double[] g = Losses.gram(Var.constant(x)).tensor().toDoubleArray();
         for (int n = 0; n < b; n++)
@@ -28,7 +28,7 @@ class LossesTest {
 
     @Test
     void mseL1AndCrossEntropyValues() {
-        Tensor p = T.f64(new double[]{1, 2, 3, 4}, 2, 2), t = T.f64(new double[]{0, 2, 5, 3}, 2, 2);
+        Tensor p = TestTensors.f64(new double[]{1, 2, 3, 4}, 2, 2), t = TestTensors.f64(new double[]{0, 2, 5, 3}, 2, 2);
         assertEquals((1 + 0 + 4 + 1) / 4.0, Losses.mse(Var.constant(p), Var.constant(t)).item(), 1e-15);
         assertEquals((1 + 0 + 2 + 1) / 4.0, Losses.l1(Var.constant(p), Var.constant(t)).item(), 1e-15);
         double[] logits = {1, 2, 3, 0.5, -1, 0};
@@ -39,7 +39,7 @@ class LossesTest {
             for (int k = 0; k < 3; k++) m += Math.exp(logits[n * 3 + k]);
             ce += Math.log(m) - logits[n * 3 + (int) y[n]];
         }
-        assertEquals(ce / 2, Losses.crossEntropy(Var.constant(T.f64(logits, 2, 3)), T.i64(y, 2)).item(), 1e-12);
-        assertThrows(IllegalArgumentException.class, () -> Losses.mse(Var.constant(p), Var.constant(T.f64(new double[2], 2))));
+        assertEquals(ce / 2, Losses.crossEntropy(Var.constant(TestTensors.f64(logits, 2, 3)), TestTensors.i64(y, 2)).item(), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> Losses.mse(Var.constant(p), Var.constant(TestTensors.f64(new double[2], 2))));
     }
 }

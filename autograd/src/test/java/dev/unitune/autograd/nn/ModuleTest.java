@@ -2,7 +2,7 @@ package dev.unitune.autograd.nn;
 
 import dev.unitune.autograd.F;
 import dev.unitune.autograd.Generator;
-import dev.unitune.autograd.T;
+import dev.unitune.autograd.TestTensors;
 import dev.unitune.autograd.Var;
 import dev.unitune.tensor.DType;
 import dev.unitune.tensor.Tensor;
@@ -35,7 +35,7 @@ class ModuleTest {
 
     static final class Net extends Module {
         final ModuleList<Block> downBlocks = registerModule("down_blocks", new ModuleList<>());
-        final Tensor positionIds = registerBuffer("position_ids", T.i64(new long[]{0, 1, 2}, 3));
+        final Tensor positionIds = registerBuffer("position_ids", TestTensors.i64(new long[]{0, 1, 2}, 3));
 
         Net() { downBlocks.add(new Block()); }
     }
@@ -65,7 +65,7 @@ class ModuleTest {
         assertTrue(r.missing().isEmpty() && r.unexpected().isEmpty());
         b.stateDict().forEach((k, t) -> {
             if (t.dtype().isFloating()) assertEquals(DType.F32, t.dtype(), k);
-            assertEquals(0, T.maxAbsDiff(t.to(DType.F64), sd.get(k).to(DType.F64)), k);
+            assertEquals(0, TestTensors.maxAbsDiff(t.to(DType.F64), sd.get(k).to(DType.F64)), k);
         });
     }
 
@@ -74,7 +74,7 @@ class ModuleTest {
         Net net = new Net();
         LinkedHashMap<String, Tensor> sd = net.stateDict();
         sd.remove("down_blocks.0.resnets.1.conv1.bias");
-        sd.put("down_blocks.0.resnets.9.conv1.bias", T.f32(new float[4], 4));
+        sd.put("down_blocks.0.resnets.9.conv1.bias", TestTensors.f32(new float[4], 4));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.loadStateDict(sd, true));
         assertTrue(e.getMessage().contains("missing 1 key(s): down_blocks.0.resnets.1.conv1.bias"), e.getMessage());
         assertTrue(e.getMessage().contains("unexpected 1 key(s): down_blocks.0.resnets.9.conv1.bias"), e.getMessage());
@@ -83,8 +83,8 @@ class ModuleTest {
 
         LinkedHashMap<String, Tensor> bad = net.stateDict();
         Tensor before = net.namedParameters().get("down_blocks.0.resnets.0.norm1.bias").tensor();
-        bad.put("down_blocks.0.resnets.0.conv1.weight", T.f32(new float[4 * 4 * 9 * 2], 4, 8, 3, 3));
-        bad.put("down_blocks.0.resnets.0.norm1.bias", T.f32(new float[]{9, 9, 9, 9}, 4));
+        bad.put("down_blocks.0.resnets.0.conv1.weight", TestTensors.f32(new float[4 * 4 * 9 * 2], 4, 8, 3, 3));
+        bad.put("down_blocks.0.resnets.0.norm1.bias", TestTensors.f32(new float[]{9, 9, 9, 9}, 4));
         e = assertThrows(IllegalArgumentException.class, () -> net.loadStateDict(bad, false));
         assertTrue(e.getMessage().contains("wrong shape 1 key(s): down_blocks.0.resnets.0.conv1.weight (model [4, 4, 3, 3], given [4, 8, 3, 3])"), e.getMessage());
         assertSame(before, net.namedParameters().get("down_blocks.0.resnets.0.norm1.bias").tensor(), "a failed load must change nothing");
@@ -104,7 +104,7 @@ class ModuleTest {
         net.to(DType.F64);
         assertEquals(DType.F64, net.namedParameters().get("down_blocks.0.resnets.0.conv1.weight").dtype());
         assertEquals(DType.I64, net.namedBuffers().get("position_ids").dtype());
-        net.to(T.cpu());
+        net.to(TestTensors.cpu());
         assertThrows(IllegalArgumentException.class, () -> net.to(DType.I32));
     }
 
@@ -126,7 +126,7 @@ class ModuleTest {
         Linear a = new Linear(64, 32);
         Generator.manualSeed(5);
         Linear b = new Linear(64, 32);
-        assertEquals(0, T.maxAbsDiff(a.weight().tensor(), b.weight().tensor()));
+        assertEquals(0, TestTensors.maxAbsDiff(a.weight().tensor(), b.weight().tensor()));
         double bound = 1 / Math.sqrt(64);
         float[] w = a.weight().tensor().toFloatArray();
         double mean = 0, sq = 0, max = 0;
@@ -148,7 +148,7 @@ class ModuleTest {
         double es = 0;
         for (float v : e) es += v * v;
         assertEquals(1.0, es / e.length, 0.1); // N(0,1): 4000 samples, variance within 10%
-        try (InitContext c = InitContext.open(T.cpu(), DType.F64, new Generator(1), false)) {
+        try (InitContext c = InitContext.open(TestTensors.cpu(), DType.F64, new Generator(1), false)) {
             Linear z = new Linear(3, 2);
             assertEquals(DType.F64, z.weight().dtype());
             assertArrayEquals(new double[6], z.weight().tensor().toDoubleArray());

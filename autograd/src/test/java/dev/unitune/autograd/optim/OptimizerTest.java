@@ -1,7 +1,7 @@
 package dev.unitune.autograd.optim;
 
 import dev.unitune.autograd.F;
-import dev.unitune.autograd.T;
+import dev.unitune.autograd.TestTensors;
 import dev.unitune.autograd.Var;
 import dev.unitune.autograd.nn.Linear;
 import dev.unitune.autograd.nn.Parameter;
@@ -26,9 +26,9 @@ class OptimizerTest {
     static final int STEPS = 5;
 
     private static double[] run(Function<List<Parameter>, Optimizer> make, int[] shape) {
-        Parameter p = new Parameter(T.f64(START.clone(), shape));
+        Parameter p = new Parameter(TestTensors.f64(START.clone(), shape));
         Optimizer opt = make.apply(List.of(p));
-        Var t = Var.constant(T.f64(TARGET, shape));
+        Var t = Var.constant(TestTensors.f64(TARGET, shape));
         for (int i = 0; i < STEPS; i++) {
             opt.zeroGrad();
             F.mul(F.sum(F.square(F.sub(p, t))), 0.5).backward();
@@ -116,10 +116,10 @@ class OptimizerTest {
 
     @Test
     void adafactorKeepsOnlyFactoredStateForMatrices() {
-        Parameter w = new Parameter(T.cpu().fill(DType.F32, 0.1, 4, 5)), b = new Parameter(T.cpu().fill(DType.F32, 0.1, 5));
+        Parameter w = new Parameter(TestTensors.cpu().fill(DType.F32, 0.1, 4, 5)), b = new Parameter(TestTensors.cpu().fill(DType.F32, 0.1, 5));
         Adafactor opt = new Adafactor(List.of(w, b), 1e-3);
-        w.setGrad(T.cpu().fill(DType.F32, 1, 4, 5));
-        b.setGrad(T.cpu().fill(DType.F32, 1, 5));
+        w.setGrad(TestTensors.cpu().fill(DType.F32, 1, 4, 5));
+        b.setGrad(TestTensors.cpu().fill(DType.F32, 1, 5));
         opt.step();
         LinkedHashMap<String, Tensor> sd = opt.stateDict();
         assertArrayEquals(new int[]{4}, sd.get("state.0.exp_avg_sq_row").shape());
@@ -130,9 +130,9 @@ class OptimizerTest {
 
     @Test
     void gradClipScalesByGlobalNorm() {
-        Parameter a = new Parameter(T.f64(new double[]{0, 0}, 2)), b = new Parameter(T.f64(new double[]{0}, 1));
-        a.setGrad(T.f64(new double[]{3, 0}, 2));
-        b.setGrad(T.f64(new double[]{4}, 1));
+        Parameter a = new Parameter(TestTensors.f64(new double[]{0, 0}, 2)), b = new Parameter(TestTensors.f64(new double[]{0}, 1));
+        a.setGrad(TestTensors.f64(new double[]{3, 0}, 2));
+        b.setGrad(TestTensors.f64(new double[]{4}, 1));
         assertEquals(5, GradClip.clipGradNorm(List.of(a, b), 1.0), 1e-12);
         double k = 1 / (5 + 1e-6);
         assertArrayEquals(new double[]{3 * k, 0}, a.grad().toDoubleArray(), 1e-15);
@@ -155,7 +155,7 @@ class OptimizerTest {
         assertEquals(0.5, c.lr(60), 1e-15);
         assertEquals(0.0, c.lr(110), 1e-15);
         assertEquals(0.0, c.lr(500), 1e-15);
-        Parameter p = new Parameter(T.f64(new double[]{1}, 1));
+        Parameter p = new Parameter(TestTensors.f64(new double[]{1}, 1));
         Sgd opt = new Sgd(List.of(p), 99);
         w.apply(opt);
         assertEquals(0.0, opt.lr());
@@ -167,7 +167,7 @@ class OptimizerTest {
         model.to(DType.F64);
         Tensor w0 = model.weight().tensor();
         Ema ema = new Ema(model, 0.9);
-        model.weight().assign(T.cpu().binaryScalar(dev.unitune.tensor.BinaryOp.ADD, w0, 1.0));
+        model.weight().assign(TestTensors.cpu().binaryScalar(dev.unitune.tensor.BinaryOp.ADD, w0, 1.0));
         ema.update();
         double[] expect = w0.toDoubleArray();
         for (int i = 0; i < expect.length; i++) expect[i] += 0.1;
@@ -180,13 +180,13 @@ class OptimizerTest {
 
     @Test
     void optimizersRefuseFrozenOrMissingParameters() {
-        Parameter p = new Parameter(T.f64(new double[]{1}, 1), false);
+        Parameter p = new Parameter(TestTensors.f64(new double[]{1}, 1), false);
         assertThrows(IllegalArgumentException.class, () -> new AdamW(List.of(p), 1e-3));
         assertThrows(IllegalArgumentException.class, () -> new Sgd(List.of(), 1e-3));
-        Parameter q = new Parameter(T.f64(new double[]{1, 2}, 2));
+        Parameter q = new Parameter(TestTensors.f64(new double[]{1, 2}, 2));
         AdamW opt = new AdamW(List.of(q), 1e-3);
         LinkedHashMap<String, Tensor> bad = new LinkedHashMap<>(opt.stateDict());
-        bad.put("state.3.exp_avg", T.f64(new double[]{1, 2}, 2));
+        bad.put("state.3.exp_avg", TestTensors.f64(new double[]{1, 2}, 2));
         assertThrows(IllegalArgumentException.class, () -> opt.loadStateDict(bad));
     }
 

@@ -62,6 +62,7 @@ public final class Sampler {
             try (MemoryScope scope = MemoryScope.open()) {
                 Tensor input = scheduler.scaleModelInput(x, n, i);
                 Tensor out = guidedOutput(input, ts[i], cond, uncond, guidance);
+                requireFinite(out, i, n, ts[i]);
                 Tensor stepNoise = scheduler.needsNoise(n, i, eta) ? noise.next(x.backend(), x.dtype(), x.shape()) : null;
                 StepOutput step = scheduler.step(out, n, i, x, eta, stepNoise);
                 if (listener != null) listener.onStep(i, n, ts[i], step);
@@ -74,6 +75,19 @@ public final class Sampler {
             }
         }
         return x;
+    }
+
+    /**
+     * Stops at the first step whose model output has NaN or Inf (diverged weights, an fp16 overflow), which
+     * would otherwise silently produce a black or noise image after the remaining steps. One host copy of
+     * a latent per step: negligible next to a network evaluation.
+     */
+    private static void requireFinite(Tensor modelOutput, int i, int n, double t) {
+        float[] v = modelOutput.toFloatArray();
+        for (int k = 0; k < v.length; k++)
+            if (!Float.isFinite(v[k]))
+                throw new IllegalStateException("sampling step " + (i + 1) + " of " + n + " (timestep " + t + "): the model output has "
+                        + (Float.isNaN(v[k]) ? "NaN" : "Inf") + " at element " + k + " of shape " + java.util.Arrays.toString(modelOutput.shape()));
     }
 
     /** Pure-noise start: normal noise times the scheduler's initial sigma. */

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class BytePairEncoder {
     static final String END_OF_WORD = "</w>";
+    private static final int MAX_CACHED_WORDS = 100_000;
 
     private final Map<String, Integer> ranks; // "left right" -> rank (line order in merges.txt)
     private final Map<String, String[]> cache = new ConcurrentHashMap<>();
@@ -24,6 +25,7 @@ final class BytePairEncoder {
 
     /** BPE pieces of one pre-tokenised word (byte symbols, without the end-of-word mark). */
     String[] encode(String word) {
+        if (cache.size() > MAX_CACHED_WORDS) cache.clear(); // bound memory in long-running processes
         return cache.computeIfAbsent(word, this::merge);
     }
 

@@ -142,6 +142,16 @@ class SchedulersTest {
     }
 
     @Test
+    void aNonFiniteModelOutputStopsSamplingWithAClearError() throws Exception {
+        Scheduler s = config("{\"_class_name\":\"DDIMScheduler\"}").create();
+        Sampler sampler = new Sampler(s, (x, t, c) -> CPU.binaryScalar(BinaryOp.DIV, x, t > 500 ? 1 : 0));
+        Tensor start = CPU.fill(DType.F32, 1, 1, 2, 2, 2);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> sampler.sample(start, null, null, 1.0, 10, 0, 0, new NoiseSource(1), null));
+        assertTrue(e.getMessage().startsWith("sampling step 5 of 10 (timestep 500.0): the model output has Inf"), e.getMessage());
+    }
+
+    @Test
     void noiseIsReproducibleFromTheSeedAndAdvances() {
         NoiseSource a = new NoiseSource(42), b = new NoiseSource(42);
         float[] a1 = a.next(CPU, DType.F32, 8).toFloatArray();

@@ -41,6 +41,13 @@ class StableDiffusionTest {
     @TempDir
     static Path tmp;
     static Path folder;
+    private static StableDiffusion loaded;
+
+    /** The tiny folder loaded once and shared by the tests that only read it. */
+    private static synchronized StableDiffusion loaded() throws IOException {
+        if (loaded == null) loaded = StableDiffusion.fromDiffusersFolder(folder, CPU, DType.F32);
+        return loaded;
+    }
 
     @BeforeAll
     static void writeFolder() throws Exception {
@@ -108,7 +115,7 @@ class StableDiffusionTest {
 
     @Test
     void diffusersFolderLoadsAndReproducesTheGoldenOutputs() throws Exception {
-        StableDiffusion sd = StableDiffusion.fromDiffusersFolder(folder, CPU, DType.F32);
+        StableDiffusion sd = loaded();
         assertTrue(sd.isLatentModel());
         assertEquals(2, sd.downscale());
         try (NoGrad ng = NoGrad.enter();
@@ -127,7 +134,7 @@ class StableDiffusionTest {
 
     @Test
     void promptsTokenizeEncodeAndRoundTripThroughTheVae() throws Exception {
-        StableDiffusion sd = StableDiffusion.fromDiffusersFolder(folder, CPU, DType.F32);
+        StableDiffusion sd = loaded();
         try (NoGrad ng = NoGrad.enter()) {
             Tensor ids = sd.tokenize(List.of("a cat", "hat"));
             long[] l = (long[]) CPU.toHost(ids);
@@ -158,7 +165,7 @@ class StableDiffusionTest {
         JsonNode textCfg = JSON.readTree(folder.resolve("text_encoder/config.json").toFile());
         JsonNode vaeCfg = JSON.readTree(folder.resolve("vae/config.json").toFile());
         JsonNode schedCfg = JSON.readTree(folder.resolve("scheduler/scheduler_config.json").toFile());
-        StableDiffusion a = StableDiffusion.fromDiffusersFolder(folder, CPU, DType.F32);
+        StableDiffusion a = loaded();
         try (WeightSource all = WeightSources.open(folder)) { // names "unet.*", "vae.*", "text_encoder.*"
             StableDiffusion b = StableDiffusion.fromComponents(all, unetCfg, textCfg, vaeCfg, a.tokenizer, schedCfg, CPU, DType.F32);
             var pa = a.unet.namedParameters();
@@ -184,6 +191,44 @@ class StableDiffusionTest {
         Files.writeString(wrong.resolve("vae/config.json"), JSON.writeValueAsString(vaeCfg));
         var e2 = assertThrows(IOException.class, () -> StableDiffusion.fromDiffusersFolder(wrong, CPU, DType.F32));
         assertTrue(e2.getMessage().contains("vae") && e2.getMessage().contains("wrong shape"), e2.getMessage());
+    }
+
+    @Test
+    void halfPrecisionWeightFilesLoadIntoAFloat32Model() throws Exception {
+        Path half = tmp.resolve("half");
+        copyTree(folder, half);
+        Path vaeDir = half.resolve("vae");
+        LinkedHashMap<String, Tensor> f16 = new LinkedHashMap<>();
+        try (SafetensorsGoldenCase g = SafetensorsGoldenCase.open(GOLDEN.resolve("vae.safetensors"))) {
+            g.weights(CPU).forEach((n, t) -> f16.put(n, t.to(DType.F16)));
+        }
+        Files.delete(vaeDir.resolve("diffusion_pytorch_model.safetensors"));
+        SafetensorsWriter.write(vaeDir.resolve("diffusion_pytorch_model.fp16.safetensors"), f16, Map.of());
+        StableDiffusion sd = StableDiffusion.fromDiffusersFolder(half, CPU, DType.F32);
+        var params = sd.vae.namedParameters();
+        assertEquals(f16.size(), params.size());
+        f16.forEach((n, t) -> {
+            assertEquals(DType.F32, params.get(n).dtype(), n);
+            // f16 -> f32 is exact, so the loaded values are the f16 values bit for bit
+            assertArrayEquals(t.toFloatArray(), params.get(n).tensor().toFloatArray(), 0f, n);
+        });
+    }
+
+    @Test
+    void withoutATokenizerFolderTheBundledVocabularyPadsAsTheTextTowerExpects() throws Exception {
+        Path noTok = tmp.resolve("no-tokenizer");
+        copyTree(folder, noTok);
+        Files.walk(noTok.resolve("tokenizer")).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        StableDiffusion sd1 = StableDiffusion.fromDiffusersFolder(noTok, CPU, DType.F32);
+        assertEquals(sd1.tokenizer.eosId(), sd1.tokenizer.padId()); // quick_gelu (SD 1.x CLIP): pad with <|endoftext|>
+        // Swap in the gelu (SD 2.x OpenCLIP style) text tower: its tokenizer pads with "!" (id 0).
+        Path te = noTok.resolve("text_encoder");
+        try (SafetensorsGoldenCase g = SafetensorsGoldenCase.open(GOLDEN.resolve("clip_text_gelu.safetensors"))) {
+            SafetensorsWriter.write(te.resolve("model.safetensors"), new LinkedHashMap<>(g.weights(CPU)), Map.of());
+            Files.writeString(te.resolve("config.json"), JSON.writeValueAsString(g.config()));
+        }
+        StableDiffusion sd2 = StableDiffusion.fromDiffusersFolder(noTok, CPU, DType.F32);
+        assertEquals(0, sd2.tokenizer.padId());
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

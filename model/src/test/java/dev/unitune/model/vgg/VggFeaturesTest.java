@@ -50,6 +50,24 @@ class VggFeaturesTest {
     }
 
     @Test
+    void loadsATorchvisionPthZipIgnoringTheClassifier() {
+        // weights-tools' fixture: torchvision vgg16 state-dict names with channels divided by 64, plus a
+        // classifier and unrelated extra.* tensors that the loader must ignore.
+        Path pth = Paths.get("src/test/resources/torch/vgg16_like.pth");
+        VggConfig cfg = new VggConfig(List.of(1, 1, "M", 2, 2, "M", 4, 4, 4, "M", 8, 8, 8, "M", 8, 8, 8, "M"));
+        VggFeatures vgg = VggLoader.load(pth, cfg, cfg.blockEndTaps(), Backends.cpu());
+        assertEquals(30, vgg.depth());
+        try (var src = dev.unitune.weights.WeightSources.open(pth)) {
+            for (String k : List.of("features.0.weight", "features.28.bias"))
+                org.junit.jupiter.api.Assertions.assertArrayEquals(src.load(k, Backends.cpu()).toFloatArray(),
+                        vgg.namedParameters().get(k).tensor().toFloatArray(), k);
+        }
+        Map<String, Var> acts = vgg.forward(Var.constant(Backends.cpu().uniform(dev.unitune.tensor.DType.F32, 1, 0, -1, 1, 1, 3, 32, 32)),
+                cfg.blockEndTaps());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[]{1, 8, 2, 2}, acts.get("relu5_3").shape());
+    }
+
+    @Test
     void loadsTorchvisionKeysFromAWeightsFile(@TempDir Path tmp) throws Exception {
         try (SafetensorsGoldenCase g = SafetensorsGoldenCase.open(GOLDEN)) {
             LinkedHashMap<String, Tensor> state = new LinkedHashMap<>(g.weights(Backends.cpu()));

@@ -241,7 +241,10 @@ final class ElementwiseKernels {
         double[] c = HostArrays.doubles(cond.expand(shape));
         Object ra = HostArrays.rawCopy(a.expand(shape)), rb = HostArrays.rawCopy(b.expand(shape));
         Object out = CpuStorage.newArray(a.dtype(), c.length);
-        for (int i = 0; i < c.length; i++) System.arraycopy(c[i] != 0 ? ra : rb, i, out, i, 1);
+        if (out instanceof float[] fo) {
+            float[] fa = (float[]) ra, fb = (float[]) rb;
+            for (int i = 0; i < c.length; i++) fo[i] = c[i] != 0 ? fa[i] : fb[i];
+        } else for (int i = 0; i < c.length; i++) System.arraycopy(c[i] != 0 ? ra : rb, i, out, i, 1);
         return HostArrays.wrap(out, a.dtype(), shape);
     }
 

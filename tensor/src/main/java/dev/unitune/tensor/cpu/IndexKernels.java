@@ -190,20 +190,24 @@ final class IndexKernels {
             if (outShape[d] < 0) throw new IllegalArgumentException("pad: " + Shape.str(pads) + " makes dim " + d + " of " + Shape.str(shape) + " negative");
         }
         Tensor out = CpuBackend.instance().fill(x.dtype(), value, outShape);
+        if (Shape.numel(outShape) == 0 || x.numel() == 0) return out;
         Object src = HostArrays.rawCopy(x), dst = HostArrays.storage(out).array();
         int[] os = Shape.contiguousStrides(outShape);
-        int[] pos = new int[rank];
-        int n = x.numel();
-        for (int i = 0; i < n; i++) {
+        int last = shape[rank - 1], rowsIn = x.numel() / last;
+        // the part of each source row that lands inside the output (negative pads crop)
+        int from = Math.max(0, -before[rank - 1]), to = Math.min(last, outShape[rank - 1] - before[rank - 1]);
+        int[] pos = new int[rank - 1];
+        int[] rowShape = java.util.Arrays.copyOf(shape, rank - 1);
+        for (int r = 0; r < rowsIn; r++) {
             int off = 0;
-            boolean inside = true;
-            for (int d = 0; d < rank; d++) {
+            boolean inside = to > from;
+            for (int d = 0; d < rank - 1 && inside; d++) {
                 int p = pos[d] + before[d];
-                if (p < 0 || p >= outShape[d]) { inside = false; break; }
+                if (p < 0 || p >= outShape[d]) inside = false;
                 off += p * os[d];
             }
-            if (inside) System.arraycopy(src, i, dst, off, 1);
-            increment(pos, shape);
+            if (inside) System.arraycopy(src, r * last + from, dst, off + from + before[rank - 1], to - from);
+            increment(pos, rowShape);
         }
         return out;
     }

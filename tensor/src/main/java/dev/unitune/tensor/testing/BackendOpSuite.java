@@ -163,6 +163,23 @@ public final class BackendOpSuite {
         return c;
     }
 
+    /**
+     * Runs every case that supports dt against backend b as a QuickTheories property (examples per case, sizes
+     * 1..maxSize), collecting all failures into one AssertionError so a kernel author sees the whole picture.
+     */
+    public static void checkAll(Backend b, DType dt, int examples, int maxSize) {
+        List<String> failures = new ArrayList<>();
+        for (OpCase c : cases()) {
+            if (!c.supports(dt) || !b.supports(dt)) continue;
+            try {
+                Property.check(c.name() + " " + dt.id() + " on " + b.name(), examples, maxSize, (seed, size) -> c.run(b, dt, seed, size));
+            } catch (AssertionError e) {
+                failures.add(e.getMessage());
+            }
+        }
+        if (!failures.isEmpty()) throw new AssertionError(failures.size() + " op case(s) failed on " + b.name() + " " + dt.id() + ":\n" + String.join("\n\n", failures));
+    }
+
     public static OpCase byName(String name) {
         for (OpCase c : cases()) if (c.name().equals(name)) return c;
         throw new IllegalArgumentException("no op case named '" + name + "'");

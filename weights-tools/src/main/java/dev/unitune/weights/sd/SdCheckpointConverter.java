@@ -2,7 +2,6 @@ package dev.unitune.weights.sd;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unitune.tensor.DType;
 import dev.unitune.weights.ByteRange;
@@ -180,11 +179,5 @@ public final class SdCheckpointConverter {
         } catch (IOException ignored) {
             // best effort
         }
-    }
-
-    static ArrayNode array(ObjectMapper m, Object... v) {
-        ArrayNode a = m.createArrayNode();
-        for (Object o : v) a.addPOJO(o);
-        return a;
     }
 }

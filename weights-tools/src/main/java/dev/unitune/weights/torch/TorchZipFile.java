@@ -132,10 +132,19 @@ public final class TorchZipFile extends TorchCheckpoint {
         }
     }
 
+    /** The last storage read: tensors that are views of one storage (tied or flattened weights) read it once. */
+    private String cachedKey;
+    private java.lang.ref.SoftReference<byte[]> cached = new java.lang.ref.SoftReference<>(null);
+
     @Override
-    protected ByteBuffer storageBytes(PyValues.StorageRef storage) {
-        ZipEntry e = storages.get(storage.key());
-        return ByteBuffer.wrap(readEntry(zip, e, Integer.MAX_VALUE - 8, path));
+    protected synchronized ByteBuffer storageBytes(PyValues.StorageRef storage) {
+        byte[] b = storage.key().equals(cachedKey) ? cached.get() : null;
+        if (b == null) {
+            b = readEntry(zip, storages.get(storage.key()), Integer.MAX_VALUE - 8, path);
+            cachedKey = storage.key();
+            cached = new java.lang.ref.SoftReference<>(b);
+        }
+        return ByteBuffer.wrap(b).asReadOnlyBuffer();
     }
 
     @Override

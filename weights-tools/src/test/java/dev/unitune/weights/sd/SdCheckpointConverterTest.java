@@ -147,6 +147,43 @@ class SdCheckpointConverterTest {
         assertFalse(Files.exists(dir.resolve("o")));
     }
 
+    /** The same conversion from a Lightning-style torch .ckpt (state_dict inside, EMA and buffers around it). */
+    @Test
+    void sd1TorchCkptConvertsLikeTheSafetensorsOne() throws Exception {
+        SdLayouts l = SdLayouts.sd15(TINY_UNET1, TINY_VAE, TINY_CLIP);
+        Map<String, byte[]> data = new HashMap<>();
+        dev.unitune.weights.torch.Pickler p = new dev.unitune.weights.torch.Pickler().proto().emptyDict().put().mark();
+        p.str("global_step").put().integer(840000);
+        p.str("state_dict").put().global("collections", "OrderedDict").put().emptyTuple().reduce().put().mark();
+        Random r = new Random(4);
+        Map<String, byte[]> storages = new java.util.LinkedHashMap<>();
+        int key = 0;
+        for (SdLayouts.Key k : l.keys) {
+            long n = 1;
+            for (long d : k.shape()) n *= d;
+            boolean ids = k.original().endsWith("position_ids");
+            ByteBuffer b = ByteBuffer.allocate((int) n * (ids ? 8 : 4)).order(ByteOrder.LITTLE_ENDIAN);
+            for (long i = 0; i < n; i++) if (ids) b.putLong(i); else b.putFloat((float) r.nextGaussian());
+            data.put(k.original(), b.array());
+            long[] stride = new long[k.shape().length];
+            for (int i = stride.length - 1, acc = 1; i >= 0; acc *= (int) k.shape()[i], i--) stride[i] = acc;
+            p.str(k.original()).tensor(ids ? "LongStorage" : "FloatStorage", Integer.toString(key), n, 0, k.shape(), stride);
+            storages.put(Integer.toString(key++), b.array());
+        }
+        p.setitems().setitems().stop();
+        Path ckpt = dev.unitune.weights.torch.TorchFiles.checkpoint(dir.resolve("v1-5-tiny.ckpt"), p.bytes(), storages);
+        Path out = dir.resolve("from-ckpt");
+        WeightsConverter.Result res = WeightsConverter.convert(ckpt, out, null);
+        assertTrue(res.diffusersFolder());
+        try (DiffusersFolder f = DiffusersFolder.open(out)) {
+            for (SdLayouts.Key k : l.keys) {
+                if (k.diffusers() == null) continue;
+                assertArrayEquals(data.get(k.original()), all(f.weights(k.component()).bytes(k.diffusers().get(0))), k.original());
+            }
+            assertEquals(4, f.config("unet").get("in_channels").asInt());
+        }
+    }
+
     record FloatBuf(byte[] b) {
         float get(int i) { return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getFloat(4 * i); }
     }

@@ -8,48 +8,48 @@ public final class Pickler {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private int memo;
 
-    Pickler op(int b) { out.write(b); return this; }
+    public Pickler op(int b) { out.write(b); return this; }
 
-    Pickler proto() { return op(0x80).op(2); }
-    Pickler stop() { return op('.'); }
-    Pickler mark() { return op('('); }
-    Pickler tuple() { return op('t'); }
-    Pickler emptyTuple() { return op(')'); }
-    Pickler emptyDict() { return op('}'); }
-    Pickler emptyList() { return op(']'); }
-    Pickler reduce() { return op('R'); }
-    Pickler build() { return op('b'); }
-    Pickler setitems() { return op('u'); }
-    Pickler setitem() { return op('s'); }
-    Pickler append() { return op('a'); }
-    Pickler none() { return op('N'); }
-    Pickler bool(boolean b) { return op(b ? 0x88 : 0x89); }
-    Pickler persid() { return op('Q'); }
-    Pickler newobj() { return op(0x81); }
+    public Pickler proto() { return op(0x80).op(2); }
+    public Pickler stop() { return op('.'); }
+    public Pickler mark() { return op('('); }
+    public Pickler tuple() { return op('t'); }
+    public Pickler emptyTuple() { return op(')'); }
+    public Pickler emptyDict() { return op('}'); }
+    public Pickler emptyList() { return op(']'); }
+    public Pickler reduce() { return op('R'); }
+    public Pickler build() { return op('b'); }
+    public Pickler setitems() { return op('u'); }
+    public Pickler setitem() { return op('s'); }
+    public Pickler append() { return op('a'); }
+    public Pickler none() { return op('N'); }
+    public Pickler bool(boolean b) { return op(b ? 0x88 : 0x89); }
+    public Pickler persid() { return op('Q'); }
+    public Pickler newobj() { return op(0x81); }
 
     /** BINPUT of the next memo slot (as Python does after most pushes). */
-    Pickler put() {
+    public Pickler put() {
         int m = memo++;
         if (m < 256) return op('q').op(m);
         op('r');
         return le32(m);
     }
 
-    Pickler get(int m) { return m < 256 ? op('h').op(m) : op('j').le32(m); }
+    public Pickler get(int m) { return m < 256 ? op('h').op(m) : op('j').le32(m); }
 
-    Pickler global(String module, String name) {
+    public Pickler global(String module, String name) {
         op('c');
         raw((module + "\n" + name + "\n").getBytes(StandardCharsets.US_ASCII));
         return this;
     }
 
-    Pickler str(String s) {
+    public Pickler str(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         op('X').le32(b.length);
         return raw(b);
     }
 
-    Pickler integer(long v) {
+    public Pickler integer(long v) {
         if (v >= 0 && v < 256) return op('K').op((int) v);
         if (v >= 0 && v < 65536) return op('M').op((int) v & 0xff).op((int) (v >>> 8));
         if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE) return op('J').le32((int) v);
@@ -58,14 +58,14 @@ public final class Pickler {
         return this;
     }
 
-    Pickler floating(double d) {
+    public Pickler floating(double d) {
         op('G');
         long bits = Double.doubleToLongBits(d);
         for (int i = 7; i >= 0; i--) op((int) (bits >>> (8 * i)) & 0xff);
         return this;
     }
 
-    Pickler ints(long... v) {
+    public Pickler ints(long... v) {
         if (v.length == 0) return emptyTuple();
         if (v.length <= 3) {
             for (long x : v) integer(x);
@@ -76,18 +76,18 @@ public final class Pickler {
         return tuple();
     }
 
-    Pickler le32(int v) {
+    public Pickler le32(int v) {
         for (int i = 0; i < 4; i++) op((v >>> (8 * i)) & 0xff);
         return this;
     }
 
-    Pickler raw(byte[] b) {
+    public Pickler raw(byte[] b) {
         out.write(b, 0, b.length);
         return this;
     }
 
     /** torch._utils._rebuild_tensor_v2(storage(key), offset, size, stride, False, OrderedDict()). */
-    Pickler tensor(String storageClass, String key, long numel, long offset, long[] size, long[] stride) {
+    public Pickler tensor(String storageClass, String key, long numel, long offset, long[] size, long[] stride) {
         global("torch._utils", "_rebuild_tensor_v2").put();
         mark();
         mark().str("storage").put().global("torch", storageClass).put().str(key).put().str("cpu").put().integer(numel).tuple().put();
@@ -98,5 +98,5 @@ public final class Pickler {
         return reduce().put();
     }
 
-    byte[] bytes() { return out.toByteArray(); }
+    public byte[] bytes() { return out.toByteArray(); }
 }

@@ -29,7 +29,7 @@ public final class FastConv2d {
         if (bias != null) g.checkArray("bias", bias, o);
         float[] out = new float[n * o * g.plane];
         if (g.plane == 0 || o == 0 || n == 0) return out;
-        if (useWinograd(c, o, kh, kw, s)) {
+        if (useWinograd(c, o, kh, kw, s) && Winograd.fits(c, o, g.ow)) {
             Winograd.forward(x, n, c, h, w, Winograd.transformWeights(weight, o, c), o, bias, s.padH(), s.padW(),
                     g.oh, g.ow, out);
             return out;
@@ -65,7 +65,7 @@ public final class FastConv2d {
         g.checkArray("weight", weight, (long) o * g.cg * kh * kw);
         float[] gx = new float[n * c * h * w];
         if (g.plane == 0 || o == 0 || n == 0 || c == 0) return gx;
-        if (useWinograd(c, o, kh, kw, s) && s.padH() <= 2 && s.padW() <= 2) {
+        if (useWinograd(c, o, kh, kw, s) && s.padH() <= 2 && s.padW() <= 2 && Winograd.fits(o, c, w)) {
             // For stride 1 the input gradient is itself a 3x3 convolution: of gradOut with the weight
             // flipped in space and transposed in channels, padded by 2 - pad.
             float[] flipped = flipTranspose(weight, o, c);

@@ -23,6 +23,11 @@ final class Winograd {
                 && s.dilationW() == 1 && s.groups() == 1;
     }
 
+    /** False when even one row of tiles would not fit the scratch arrays (then im2col is used). */
+    static boolean fits(int c, int o, int ow) {
+        return 16L * Math.max(c, o) * ((ow + 1) / 2) <= Integer.MAX_VALUE / 2 && 16 * PackedGemm.packedSize(o, c) <= Integer.MAX_VALUE;
+    }
+
     /**
      * Transformed weights U[16][O][C] from weight [O][C][3][3] (row-major), written straight into the
      * GEMM's packed-A layout (component xi at xi * {@link PackedGemm#packedSize}(O, C)), so the 16 GEMMs
@@ -32,28 +37,41 @@ final class Winograd {
         long size = PackedGemm.packedSize(o, c);
         if (16 * size > Integer.MAX_VALUE) throw new IllegalArgumentException("conv2d: Winograd weights too large for O=" + o + ", C=" + c);
         float[] u = new float[(int) (16 * size)];
-        int parts = Math.min(o, 4 * Threads.count());
+        int comp = (int) size, mr = GemmKernel.MR, depth = PackedGemm.sliceDepth(c), mPad = PackedGemm.roundUp(o, mr);
+        int panels = PackedGemm.ceilDiv(o, mr);
+        // Panel by panel (MR output channels), so each thread writes whole panels (no shared cache lines)
+        // and, for each input channel, the MR rows land next to each other in every component.
+        int parts = Math.min(panels, 4 * Threads.count());
         Threads.parallelFor(parts, part -> {
             float[] t = new float[12];
-            for (int oi = o * part / parts, end = o * (part + 1) / parts; oi < end; oi++) {
-                for (int ci = 0; ci < c; ci++) {
-                    int g = (oi * c + ci) * 9;
-                    // t = G g (4x3): rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 applied to each column.
-                    for (int j = 0; j < 3; j++) {
-                        float g0 = weight[g + j], g1 = weight[g + 3 + j], g2 = weight[g + 6 + j];
-                        t[j] = g0;
-                        t[3 + j] = 0.5f * (g0 + g1 + g2);
-                        t[6 + j] = 0.5f * (g0 - g1 + g2);
-                        t[9 + j] = g2;
-                    }
-                    // U = t G^T (4x4), the same combination along each row.
-                    int dst = PackedGemm.packedIndex(o, c, oi, ci);
-                    for (int i = 0; i < 4; i++) {
-                        float t0 = t[3 * i], t1 = t[3 * i + 1], t2 = t[3 * i + 2];
-                        u[(int) ((4 * i) * size) + dst] = t0;
-                        u[(int) ((4 * i + 1) * size) + dst] = 0.5f * (t0 + t1 + t2);
-                        u[(int) ((4 * i + 2) * size) + dst] = 0.5f * (t0 - t1 + t2);
-                        u[(int) ((4 * i + 3) * size) + dst] = t2;
+            for (int panel = panels * part / parts, endPanel = panels * (part + 1) / parts; panel < endPanel; panel++) {
+                for (int pc = 0; pc < c; pc += depth) {
+                    int kc = Math.min(depth, c - pc);
+                    int base = pc * mPad + panel * mr * kc; // this panel's block in the k slice starting at pc
+                    for (int ci = pc; ci < pc + kc; ci++) {
+                        for (int r = 0; r < mr; r++) {
+                            int oi = panel * mr + r;
+                            if (oi >= o) break; // rows past O stay zero
+                            int g = (oi * c + ci) * 9;
+                            // t = G g (4x3): rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 applied to each column.
+                            for (int j = 0; j < 3; j++) {
+                                float g0 = weight[g + j], g1 = weight[g + 3 + j], g2 = weight[g + 6 + j];
+                                t[j] = g0;
+                                t[3 + j] = 0.5f * (g0 + g1 + g2);
+                                t[6 + j] = 0.5f * (g0 - g1 + g2);
+                                t[9 + j] = g2;
+                            }
+                            // U = t G^T (4x4), the same combination along each row.
+                            int dst = base + (ci - pc) * mr + r;
+                            for (int i = 0; i < 4; i++) {
+                                float t0 = t[3 * i], t1 = t[3 * i + 1], t2 = t[3 * i + 2];
+                                int at = 4 * i * comp + dst;
+                                u[at] = t0;
+                                u[at + comp] = 0.5f * (t0 + t1 + t2);
+                                u[at + 2 * comp] = 0.5f * (t0 - t1 + t2);
+                                u[at + 3 * comp] = t2;
+                            }
+                        }
                     }
                 }
             }

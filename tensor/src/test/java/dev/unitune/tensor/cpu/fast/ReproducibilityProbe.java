@@ -14,7 +14,29 @@ public final class ReproducibilityProbe {
     private ReproducibilityProbe() {}
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("--warm")) warmUp();
         System.out.println("fingerprint " + fingerprint());
+    }
+
+    /**
+     * Calls the kernels often enough for C2 to compile them with the Vector API intrinsics (tens of
+     * thousands of calls and loop trips), so a fingerprint taken afterwards comes from compiled code.
+     */
+    static void warmUp() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[] row = Naive.random(rnd, 1031), y = new float[row.length], st = new float[1];
+        for (int i = 0; i < 15_000; i++) {
+            VecKernels.softmaxRows(row, 0, y, 0, 1, 1031);
+            VecKernels.logSoftmaxRows(row, 0, y, 0, 1, 1031);
+            VecKernels.normalizeRows(row, 0, y, 0, 1, 1031, 1e-5, st, st);
+        }
+        float[] a = Naive.random(rnd, 64 * 64), c = new float[64 * 64];
+        for (int i = 0; i < 6_000; i++) Sgemm.gemm(false, false, 64, 64, 64, a, 0, 64, a, 0, 64, 0.5f, c, 0, 64);
+        float[] img = Naive.random(rnd, 16 * 8 * 8), w = Naive.random(rnd, 16 * 16 * 9);
+        for (int i = 0; i < 3_000; i++) {
+            FastConv2d.forward(img, 1, 16, 8, 8, w, 16, 3, 3, null, Conv2dSpec.of(1, 1));
+            FastConv2d.backwardWeight(img, img, 1, 16, 8, 8, 16, 3, 3, Conv2dSpec.of(1, 1));
+        }
     }
 
     static long fingerprint() {

@@ -9,8 +9,8 @@ import dev.unitune.tensor.Tensor;
 import java.util.Random;
 
 /** Small tensor factories for tests (CPU backend). */
-public final class T {
-    private T() {}
+public final class TestTensors {
+    private TestTensors() {}
 
     public static Backend cpu() { return Backends.cpu(); }
 
