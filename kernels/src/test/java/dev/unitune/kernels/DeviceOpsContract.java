@@ -225,6 +225,31 @@ abstract class DeviceOpsContract {
         org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class, () -> cl.indexSelect(x[1], 0, bad));
     }
 
+    /**
+     * F16/BF16 storage with F32 compute, against the CPU doing the same: both round one F32 result to the
+     * 16-bit type, and F32 results that differ in the last bits can round to neighbouring 16-bit values,
+     * one 16-bit ulp apart: 2^-11 relative for f16, 2^-8 for bf16, inside torch's f16 rtol 1e-3 and bf16
+     * rtol 1.6e-2 (atol 1e-5 as torch, raised to 1e-3 where sums of ~100 terms are rounded).
+     */
+    @Test
+    void halfPrecisionStorage() {
+        for (DType d : new DType[] {DType.F16, DType.BF16}) {
+            double rt = d == DType.F16 ? 1e-3 : 1.6e-2;
+            Tensor[] x = Compare.cast(pair(cl, 40, 2, 8, 6, 5), d), y = Compare.cast(pair(cl, 41, 8, 1, 1), d);
+            assertClose(d.id() + " silu", cpu.unary(UnaryOp.SILU, x[0]), cl.unary(UnaryOp.SILU, x[1]), rt, 1e-5);
+            assertClose(d.id() + " add broadcast", cpu.binary(BinaryOp.ADD, x[0], y[0]), cl.binary(BinaryOp.ADD, x[1], y[1]), rt, 1e-5);
+            assertClose(d.id() + " softmax", cpu.softmax(x[0], -1), cl.softmax(x[1], -1), rt, 1e-5);
+            assertClose(d.id() + " sum", cpu.reduce(ReduceOp.SUM, x[0], new int[] {1, 2}, false), cl.reduce(ReduceOp.SUM, x[1], new int[] {1, 2}, false), rt, 1e-3);
+            assertClose(d.id() + " groupNorm", cpu.groupNorm(x[0], null, null, 4, 1e-5).output(), cl.groupNorm(x[1], null, null, 4, 1e-5).output(), rt, 1e-3);
+            Tensor[] w = Compare.cast(pair(cl, 42, 4, 8, 3, 3), d);
+            assertClose(d.id() + " conv2d", cpu.conv2d(x[0], w[0], null, Conv2dSpec.of(1, 1)), cl.conv2d(x[1], w[1], null, Conv2dSpec.of(1, 1)), rt, 1e-3);
+            Tensor[] q = Compare.cast(pair(cl, 43, 1, 2, 9, 8), d);
+            assertClose(d.id() + " attention", cpu.attention(q[0], q[0], q[0], null, 0.35, true).output(),
+                    cl.attention(q[1], q[1], q[1], null, 0.35, true).output(), rt, 1e-3);
+            assertClose(d.id() + " upsample", cpu.upsampleNearest(x[0], 2, 2), cl.upsampleNearest(x[1], 2, 2), 0, 0);
+        }
+    }
+
     @Test
     void philoxMatchesTheCpuBitForBit() {
         for (DType d : new DType[] {DType.F32, DType.F16, DType.BF16}) {

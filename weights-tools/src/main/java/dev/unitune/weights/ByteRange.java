@@ -19,6 +19,17 @@ public interface ByteRange {
     /** Largest piece callers ask for; a multiple of every element size. */
     int MAX_PIECE = 1 << 24;
 
+    /** All the bytes in one array (for ranges under 2 GB), read piece by piece. */
+    default byte[] readAll() {
+        if (size() > Integer.MAX_VALUE - 8) throw new IllegalStateException("a range of " + size() + " bytes does not fit in one array");
+        byte[] out = new byte[(int) size()];
+        for (long off = 0; off < out.length; off += MAX_PIECE) {
+            int n = (int) Math.min(MAX_PIECE, out.length - off);
+            piece(off, n).get(out, (int) off, n);
+        }
+        return out;
+    }
+
     static ByteRange of(ByteBuffer whole) {
         ByteBuffer base = whole.slice().order(java.nio.ByteOrder.LITTLE_ENDIAN);
         return new ByteRange() {

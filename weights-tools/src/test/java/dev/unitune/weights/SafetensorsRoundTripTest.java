@@ -128,6 +128,7 @@ class SafetensorsRoundTripTest {
             float[] v = TensorDecoder.toFloats(f.bytes("big"), WeightDType.F32, n);
             for (int i = 0; i < n; i += 99_991) assertEquals(i * 0.5f, v[i]);
             assertEquals((n - 1) * 0.5f, v[n - 1]);
+            assertArrayEquals(bb.array(), f.bytes("big").readAll(), "readAll joins the pieces");
         }
     }
 }

@@ -35,11 +35,6 @@ final class StFiles {
     }
 
     static byte[] toArray(ByteRange r) {
-        byte[] out = new byte[Math.toIntExact(r.size())];
-        for (long off = 0; off < r.size(); off += ByteRange.MAX_PIECE) {
-            int n = (int) Math.min(ByteRange.MAX_PIECE, r.size() - off);
-            r.piece(off, n).get(out, (int) off, n);
-        }
-        return out;
+        return r.readAll();
     }
 }

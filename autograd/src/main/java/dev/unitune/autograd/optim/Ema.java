@@ -4,10 +4,15 @@ import dev.unitune.autograd.nn.Module;
 import dev.unitune.autograd.nn.Parameter;
 import dev.unitune.tensor.Backend;
 import dev.unitune.tensor.BinaryOp;
+import dev.unitune.tensor.MemoryScope;
 import dev.unitune.tensor.Shape;
+import dev.unitune.tensor.Storage;
 import dev.unitune.tensor.Tensor;
 
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.Set;
 import java.util.Map;
 
 /**
@@ -19,6 +24,7 @@ public final class Ema {
     private final double decay;
     private final LinkedHashMap<String, Tensor> shadow = new LinkedHashMap<>();
     private final Module module;
+    private final Set<Storage> owned = Collections.newSetFromMap(new IdentityHashMap<>());
 
     public Ema(Module module, double decay) {
         if (decay < 0 || decay > 1) throw new IllegalArgumentException("EMA decay " + decay + " outside [0, 1]");
@@ -32,8 +38,15 @@ public final class Ema {
         shadow.replaceAll((k, s) -> {
             Tensor w = ps.get(k).tensor();
             Backend be = w.backend();
-            return be.binary(BinaryOp.ADD, be.binaryScalar(BinaryOp.MUL, s, decay), be.binaryScalar(BinaryOp.MUL, w, 1 - decay));
+            Tensor next = be.binary(BinaryOp.ADD, be.binaryScalar(BinaryOp.MUL, s, decay), be.binaryScalar(BinaryOp.MUL, w, 1 - decay));
+            if (owned.remove(s.storage())) s.storage().free(); // a previous average this EMA kept out of a scope
+            return next;
         });
+    }
+
+    /** As Optimizer#keepState: in a per-step MemoryScope, keeps the averages and takes ownership of them. */
+    public void keepState(MemoryScope scope) {
+        for (Tensor t : shadow.values()) owned.add(scope.keep(t).storage());
     }
 
     /** Loads the averages into target's parameters of the same names (others untouched). */

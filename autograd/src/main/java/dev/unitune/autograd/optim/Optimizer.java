@@ -7,7 +7,12 @@ import dev.unitune.tensor.MemoryScope;
 import dev.unitune.tensor.Shape;
 import dev.unitune.tensor.Tensor;
 
+import dev.unitune.tensor.Storage;
+
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +28,8 @@ public abstract class Optimizer {
     protected final List<LinkedHashMap<String, Tensor>> state = new ArrayList<>();
     protected double lr;
     protected long step;
+    /** Storages this optimizer moved out of a scope with {@link #keepState}: it frees them when it replaces them. */
+    private final Set<Storage> owned = Collections.newSetFromMap(new IdentityHashMap<>());
 
     protected Optimizer(List<? extends Var> params, double lr) {
         if (params.isEmpty()) throw new IllegalArgumentException(getClass().getSimpleName() + " given no parameters (all frozen?)");
@@ -47,11 +54,38 @@ public abstract class Optimizer {
             Tensor g = p.grad();
             if (g == null) continue;
             LinkedHashMap<String, Tensor> st = state.get(i);
+            List<Tensor> before = new ArrayList<>(st.values());
+            before.add(p.tensor());
             try (MemoryScope scope = MemoryScope.open()) {
                 update(p, g, st);
                 scope.keep(p.tensor());
                 for (Tensor t : st.values()) scope.keep(t);
             }
+            freeReplaced(before, p.tensor(), st);
+        }
+    }
+
+    /**
+     * Device training loops run each step in a {@link MemoryScope}; call this inside it after {@link #step()}
+     * so the new parameter values and optimizer state outlive the scope. From then on the optimizer owns
+     * those storages and frees each one when a later step replaces it, so device memory stays flat. (A
+     * {@link #stateDict()} or model stateDict taken in this mode is valid until the next step.)
+     */
+    public void keepState(MemoryScope scope) {
+        for (int i = 0; i < params.size(); i++) {
+            owned.add(scope.keep(params.get(i).tensor()).storage());
+            for (Tensor t : state.get(i).values()) owned.add(scope.keep(t).storage());
+        }
+    }
+
+    private void freeReplaced(List<Tensor> before, Tensor param, Map<String, Tensor> st) {
+        if (owned.isEmpty()) return;
+        Set<Storage> still = Collections.newSetFromMap(new IdentityHashMap<>());
+        still.add(param.storage());
+        for (Tensor t : st.values()) still.add(t.storage());
+        for (Tensor old : before) {
+            Storage s = old.storage();
+            if (!still.contains(s) && owned.remove(s)) s.free();
         }
     }
 

@@ -35,7 +35,7 @@ public final class Sgd extends Optimizer {
         if (weightDecay != 0) g = be.binary(BinaryOp.ADD, g, be.binaryScalar(BinaryOp.MUL, w, weightDecay));
         if (momentum != 0) {
             Tensor buf = st.get("momentum_buffer");
-            buf = buf == null ? g.contiguous()
+            buf = buf == null ? be.copy(g)
                     : be.binary(BinaryOp.ADD, be.binaryScalar(BinaryOp.MUL, buf, momentum), be.binaryScalar(BinaryOp.MUL, g, 1 - dampening));
             st.put("momentum_buffer", buf);
             g = nesterov ? be.binary(BinaryOp.ADD, g, be.binaryScalar(BinaryOp.MUL, buf, momentum)) : buf;

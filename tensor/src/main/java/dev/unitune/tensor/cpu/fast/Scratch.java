@@ -8,7 +8,7 @@ package dev.unitune.tensor.cpu.fast;
 final class Scratch {
     private Scratch() {}
 
-    static final int WINOGRAD_V = 0, WINOGRAD_M = 1, COUNT = 2;
+    static final int WINOGRAD_V = 0, WINOGRAD_M = 1, WINOGRAD_U = 2, COUNT = 3;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[COUNT][0]);
 

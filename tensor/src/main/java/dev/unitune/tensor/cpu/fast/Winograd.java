@@ -31,27 +31,39 @@ final class Winograd {
     /**
      * Transformed weights U[16][O][C] from weight [O][C][3][3] (row-major), written straight into the
      * GEMM's packed-A layout (component xi at xi * {@link PackedGemm#packedSize}(O, C)), so the 16 GEMMs
-     * skip packing their largest operand.
+     * skip packing their largest operand. The array is this thread's scratch: it is valid until the
+     * thread's next call.
      */
     static float[] transformWeights(float[] weight, int o, int c) {
         long size = PackedGemm.packedSize(o, c);
         if (16 * size > Integer.MAX_VALUE) throw new IllegalArgumentException("conv2d: Winograd weights too large for O=" + o + ", C=" + c);
-        float[] u = new float[(int) (16 * size)];
+        // Reused per thread up to 256 MiB: allocating (and page-faulting) ~100 MiB per call of a large
+        // layer cost more than the transform itself. Every element the GEMMs read is written below.
+        int total = (int) (16 * size);
+        float[] u = total <= (1 << 26) ? Scratch.get(Scratch.WINOGRAD_U, total) : new float[total];
         int comp = (int) size, mr = GemmKernel.MR, depth = PackedGemm.sliceDepth(c), mPad = PackedGemm.roundUp(o, mr);
         int panels = PackedGemm.ceilDiv(o, mr);
         // Panel by panel (MR output channels), so each thread writes whole panels (no shared cache lines)
         // and, for each input channel, the MR rows land next to each other in every component.
         int parts = Math.min(panels, 4 * Threads.count());
+        // Each (panel, k slice) block is built in a small local buffer, then copied out as 16 contiguous
+        // runs. Writing the 16 components directly would touch 16 addresses a multiple of 4 KiB apart for
+        // large layers, which all fall in one L1 set and thrash it. The local stride is padded for that reason.
+        int stride = depth * mr + 16;
         Threads.parallelFor(parts, part -> {
             float[] t = new float[12];
+            float[] block = new float[16 * stride];
             for (int panel = panels * part / parts, endPanel = panels * (part + 1) / parts; panel < endPanel; panel++) {
                 for (int pc = 0; pc < c; pc += depth) {
                     int kc = Math.min(depth, c - pc);
-                    int base = pc * mPad + panel * mr * kc; // this panel's block in the k slice starting at pc
                     for (int ci = pc; ci < pc + kc; ci++) {
                         for (int r = 0; r < mr; r++) {
                             int oi = panel * mr + r;
-                            if (oi >= o) break; // rows past O stay zero
+                            int dst = (ci - pc) * mr + r;
+                            if (oi >= o) { // padding rows of the last panel: zero in every component
+                                for (int xi = 0; xi < 16; xi++) block[xi * stride + dst] = 0f;
+                                continue;
+                            }
                             int g = (oi * c + ci) * 9;
                             // t = G g (4x3): rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 applied to each column.
                             for (int j = 0; j < 3; j++) {
@@ -62,17 +74,18 @@ final class Winograd {
                                 t[9 + j] = g2;
                             }
                             // U = t G^T (4x4), the same combination along each row.
-                            int dst = base + (ci - pc) * mr + r;
                             for (int i = 0; i < 4; i++) {
                                 float t0 = t[3 * i], t1 = t[3 * i + 1], t2 = t[3 * i + 2];
-                                int at = 4 * i * comp + dst;
-                                u[at] = t0;
-                                u[at + comp] = 0.5f * (t0 + t1 + t2);
-                                u[at + 2 * comp] = 0.5f * (t0 - t1 + t2);
-                                u[at + 3 * comp] = t2;
+                                int at = 4 * i * stride + dst;
+                                block[at] = t0;
+                                block[at + stride] = 0.5f * (t0 + t1 + t2);
+                                block[at + 2 * stride] = 0.5f * (t0 - t1 + t2);
+                                block[at + 3 * stride] = t2;
                             }
                         }
                     }
+                    int base = pc * mPad + panel * mr * kc; // this panel's block in the k slice starting at pc
+                    for (int xi = 0; xi < 16; xi++) System.arraycopy(block, xi * stride, u, xi * comp + base, kc * mr);
                 }
             }
         });
