@@ -26,12 +26,14 @@ import static jcuda.driver.JCudaDriver.*;
  */
 public final class CudaDevice implements DeviceApi {
     private final CUcontext context;
+    private final CUdevice device;
     private final String description;
     private final Map<String, CUmodule> modules = new HashMap<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
 
-    private CudaDevice(CUcontext context, String description) {
+    private CudaDevice(CUcontext context, CUdevice device, String description) {
         this.context = context;
+        this.device = device;
         this.description = description;
     }
 
@@ -55,11 +57,13 @@ public final class CudaDevice implements DeviceApi {
             cuDeviceGetAttribute(sms, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
             if (major[0] < 8)
                 throw new BackendUnavailableException("CUDA device is sm_" + major[0] + minor[0] + "; the PTX here targets sm_80 and newer");
+            // the device's primary context (shared with any other driver-API user in the process, e.g. a profiler)
             CUcontext ctx = new CUcontext();
-            cuCtxCreate(ctx, 0, dev);
+            cuDevicePrimaryCtxRetain(ctx, dev);
+            cuCtxSetCurrent(ctx);
             String n = new String(name).trim().replace("\0", "");
             String desc = String.format("CUDA %s (sm_%d%d): %d SMs, %.1f GiB", n, major[0], minor[0], sms[0], mem[0] / (1024.0 * 1024 * 1024));
-            return new CudaDevice(ctx, desc);
+            return new CudaDevice(ctx, dev, desc);
         } catch (BackendUnavailableException e) {
             throw e;
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
@@ -149,7 +153,7 @@ public final class CudaDevice implements DeviceApi {
             if (!want.equals(got))
                 throw new IllegalStateException("PTX of kernel family " + fam + " is stale (built from other sources); run scripts/build-ptx.sh");
             CUmodule mod = new CUmodule();
-            cuModuleLoadData(mod, ptx + "\0");
+            cuModuleLoadData(mod, (ptx + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII)); // NUL-terminated PTX text
             return mod;
         });
         f = new CUfunction();
@@ -170,6 +174,6 @@ public final class CudaDevice implements DeviceApi {
         for (CUmodule m : modules.values()) cuModuleUnload(m);
         modules.clear();
         functions.clear();
-        cuCtxDestroy(context);
+        cuDevicePrimaryCtxRelease(device);
     }
 }
