@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Device check in one call. Needs nothing on the machine but the NVIDIA driver (and python3 + PyTorch for
 # the peer numbers): unpacks the bundle from scripts/build-device-bundle.sh, then
-#   1. runs the CUDA device test suite (op contract vs the CPU backend, golden PyTorch cases, cross-module
-#      device tests) with the bundled JRE,
+#   1. runs the CUDA device test suite (the shared BackendOpSuite property table, the op contract vs the
+#      CPU backend, golden PyTorch cases, cross-module device tests) with the bundled JRE,
 #   2. runs the GPU benchmarks (dev.unitune.kernels.bench.KernelBench gpu cuda),
 #   3. runs the PyTorch peers on the same GPU (gpu-peers.py),
 #   4. writes logs and results.md (our time, PyTorch's, ratio, fraction of the chip's peak) under $OUT.
-# Every step has its own timeout, so one hang still leaves the other logs.
+# Every step has its own timeout (180 + 150 + 90 s at most on a GPU), so one hang still leaves the other
+# logs; give the run tool a timeout_s of about 480 and rerun once if the machine was cold.
 #
 # Usage: scripts/device-check.sh [bundle.tar.gz]          (GPU machine; OUT defaults to ./device-out)
 #        scripts/device-check.sh --local [bundle.tar.gz]   (the local half: CPU/OpenCL suite + PoCL-vs-CPU
@@ -26,7 +27,12 @@ tar xzf "$bundle" -C "$work"
 B="$work/bundle"
 J="$B/jre/bin/java"
 CP="$B/unitune.jar:$B/test-classes:$B/test-lib/*"
-JOPTS="--add-modules jdk.incubator.vector -Xss8m -Xmx${JAVA_XMX:-24g}"
+# golden files for the cross-module device tests: $GOLDEN_DIR, else the tracked copies in the tree
+golden="${GOLDEN_DIR:-}"
+for d in tests/src/test/resources/golden kernels/src/test/resources/golden; do
+  [ -z "$golden" ] && [ -d "$d" ] && golden="$(cd "$d" && pwd)"
+done
+JOPTS="--add-modules jdk.incubator.vector -Xss8m -Xmx${JAVA_XMX:-24g} -Dunitune.golden.dir=${golden:-/nonexistent}"
 peers="$B/scripts/gpu-peers.py"; [ -f "$peers" ] || peers="$here/gpu-peers.py"
 echo "bundle commit $(cat "$B/COMMIT" 2>/dev/null), mode $mode, $(date -u)" > "$OUT/summary.txt"
 "$J" -version >> "$OUT/summary.txt" 2>&1
@@ -49,13 +55,15 @@ fi
 
 if [ "$mode" = gpu ]; then
   nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1 || true
-  step cuda-suite "${SUITE_TIMEOUT:-240}" "$J" $JOPTS -cp "$CP" dev.unitune.kernels.DeviceTestMain \
-    dev.unitune.kernels.CudaOpsTest dev.unitune.kernels.GoldenOpsCudaTest dev.unitune.kernels.ProviderSelectionTest $device_tests
-  step bench-java "${BENCH_TIMEOUT:-200}" "$J" $JOPTS -cp "$CP" dev.unitune.kernels.bench.KernelBench gpu cuda
-  step bench-torch "${PEER_TIMEOUT:-120}" python3 "$peers"
+  step cuda-suite "${SUITE_TIMEOUT:-180}" "$J" $JOPTS -cp "$CP" dev.unitune.kernels.DeviceTestMain \
+    dev.unitune.kernels.CudaBackendOpSuiteTest dev.unitune.kernels.CudaOpsTest dev.unitune.kernels.GoldenOpsCudaTest \
+    dev.unitune.kernels.ProviderSelectionTest $device_tests
+  step bench-java "${BENCH_TIMEOUT:-150}" "$J" $JOPTS -cp "$CP" dev.unitune.kernels.bench.KernelBench gpu cuda
+  step bench-torch "${PEER_TIMEOUT:-90}" python3 "$peers"
 else
   step cpu-suite "${SUITE_TIMEOUT:-600}" "$J" $JOPTS -cp "$CP" dev.unitune.kernels.DeviceTestMain \
-    dev.unitune.kernels.OpenClOpsTest dev.unitune.kernels.GoldenOpsOpenClTest dev.unitune.kernels.DeviceMemoryTest \
+    dev.unitune.kernels.OpenClBackendOpSuiteTest dev.unitune.kernels.OpenClOpsTest dev.unitune.kernels.GoldenOpsOpenClTest \
+    dev.unitune.kernels.DeviceMemoryTest \
     dev.unitune.kernels.ProviderSelectionTest dev.unitune.kernels.PtxFreshnessTest dev.unitune.kernels.CudaOpsTest $device_tests
   step bench-java "${BENCH_TIMEOUT:-300}" "$J" $JOPTS -cp "$CP" dev.unitune.kernels.bench.KernelBench cpu cpu opencl
 fi

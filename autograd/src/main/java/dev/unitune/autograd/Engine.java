@@ -1,6 +1,7 @@
 package dev.unitune.autograd;
 
 import dev.unitune.tensor.BinaryOp;
+import dev.unitune.tensor.MemoryScope;
 import dev.unitune.tensor.Shape;
 import dev.unitune.tensor.Tensor;
 
@@ -52,6 +53,8 @@ public final class Engine {
         List<Node> order = topologicalOrder(root.node());
         Map<Node, Tensor> pending = new IdentityHashMap<>();
         pending.put(root.node(), gradRoot);
+        GradLedger ledger = new GradLedger();
+        ledger.hold(gradRoot);
         try (NoGrad ignored = NoGrad.enter()) {
             for (int n = order.size() - 1; n >= 0; n--) {
                 Node node = order.get(n);
@@ -61,29 +64,51 @@ public final class Engine {
                     continue;
                 }
                 Var[] inputs = node.inputs();
-                Tensor[] grads = node.runBackward(g);
-                for (int i = 0; i < inputs.length; i++) {
-                    Var in = inputs[i];
-                    Tensor gi = grads[i];
-                    if (in == null || gi == null || !in.requiresGrad()) continue;
-                    if (!in.tensor().sameShape(gi))
-                        throw new IllegalStateException("backward of '" + node.op() + "' produced a gradient of shape "
-                                + Shape.str(gi.shape()) + " for input " + i + " (" + in.describe() + ")");
-                    if (in.isLeaf()) accumulate(in, gi);
-                    else pending.merge(in.node(), gi, (a, b) -> a.backend().binary(BinaryOp.ADD, a, b));
+                try (MemoryScope scope = MemoryScope.open()) {
+                    int mark = ledger.mark();
+                    Tensor[] grads = node.runBackward(g);
+                    for (int i = 0; i < inputs.length; i++) {
+                        Var in = inputs[i];
+                        Tensor gi = grads[i];
+                        if (in == null || gi == null || !in.requiresGrad()) continue;
+                        if (!in.tensor().sameShape(gi))
+                            throw new IllegalStateException("backward of '" + node.op() + "' produced a gradient of shape "
+                                    + Shape.str(gi.shape()) + " for input " + i + " (" + in.describe() + ")");
+                        if (in.isLeaf()) {
+                            Tensor prev = in.grad();
+                            if (accumulate(in, gi)) {
+                                Tensor now = ledger.keep(scope, in.grad());
+                                ledger.hold(now);
+                                ledger.recordLeafGrad(now);
+                                if (prev != null) ledger.release(prev);
+                            }
+                        } else {
+                            Tensor old = pending.get(in.node());
+                            Tensor sum = ledger.keep(scope, old == null ? gi : old.backend().binary(BinaryOp.ADD, old, gi));
+                            ledger.hold(sum);
+                            pending.put(in.node(), sum);
+                            if (old != null) ledger.release(old);
+                        }
+                    }
+                    ledger.keepLeafGradsSince(scope, mark);
                 }
+                ledger.release(g); // this node's upstream gradient is used up
                 if (!retainGraph) node.release();
                 Consumer<Node> pr = probe;
                 if (pr != null) pr.accept(node);
             }
+        } finally {
+            ledger.close();
         }
     }
 
-    private static void accumulate(Var leaf, Tensor g) {
-        if (!leaf.requiresGrad()) return;
+    /** Adds g into the leaf's gradient; false when the leaf takes no gradient. */
+    private static boolean accumulate(Var leaf, Tensor g) {
+        if (!leaf.requiresGrad()) return false;
         if (g.dtype() != leaf.dtype()) g = g.to(leaf.dtype());
         Tensor prev = leaf.grad();
         leaf.setGrad(prev == null ? g.contiguous() : prev.backend().binary(BinaryOp.ADD, prev, g));
+        return true;
     }
 
     /** Nodes in DFS post-order (inputs before consumers); the root is last. */

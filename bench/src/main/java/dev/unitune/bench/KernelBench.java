@@ -46,13 +46,13 @@ public final class KernelBench {
 
     public static List<Row> run(Options o) throws IOException {
         PrintStream out = o.out();
-        Threads.setCount(o.threads());
-        out.printf(Locale.ROOT, "unitune bench kernels: %s %s, Vector species %s, %d threads (ours and peers), %s%n",
-                System.getProperty("java.vm.name"), Runtime.version(), FloatVector.SPECIES_PREFERRED, o.threads(), LocalDate.now());
         List<KernelCase> cases = new ArrayList<>();
         for (KernelCase c : KernelCase.standard())
             if (o.filter() == null || c.name().toLowerCase(Locale.ROOT).contains(o.filter().toLowerCase(Locale.ROOT))) cases.add(c);
         if (cases.isEmpty()) throw new IllegalArgumentException("no benchmark case matches '" + o.filter() + "'");
+        Threads.setCount(o.threads());
+        out.printf(Locale.ROOT, "unitune bench kernels: %s %s, Vector species %s, %d threads (ours and peers), %s%n",
+                System.getProperty("java.vm.name"), Runtime.version(), FloatVector.SPECIES_PREFERRED, o.threads(), LocalDate.now());
 
         PeerProcess numpy = null, torch = null;
         try {

@@ -47,7 +47,7 @@ final class AttentionOps {
         Tensor out = b.alloc(DType.F32, B, H, Lq, Dv);
         Tensor lse = b.alloc(DType.F32, B, H, Lq);
         if (Lq > 0 && B * H > 0)
-            b.dev.launch("attention", "attention_forward", new int[] {(Lq + BQ - 1) / BQ, B * H}, new int[] {BQ, 1}, g,
+            b.dev.launch("attention", forwardKernel(g[4], g[5]), new int[] {(Lq + BQ - 1) / BQ, B * H}, new int[] {BQ, 1}, g,
                     ViewArg.raw(qf), b.buf(qf), ViewArg.raw(kf), b.buf(kf), ViewArg.raw(vf), b.buf(vf),
                     maskView(mf, g), mf == null ? b.buf(qf) : b.buf(mf), b.buf(out), b.buf(lse));
         dropAll(qf, q, kf, k, vf, v, mf, mask);
@@ -97,6 +97,11 @@ final class AttentionOps {
         try (Tensor zero = b.fill(DType.F32, 0.0, 1); Tensor hidden = b.fill(DType.F32, Double.NEGATIVE_INFINITY, 1)) {
             return b.where(mask, zero, hidden);
         }
+    }
+
+    /** A fixed-dim copy of the forward kernel for common head dims (register-resident rows), else the generic one. */
+    static String forwardKernel(int d, int dv) {
+        return d == dv && (d == 40 || d == 64 || d == 80) ? "attention_forward_d" + d : "attention_forward";
     }
 
     /** F32 tensors are used as they are (any strides); others are widened to a contiguous F32 copy. */

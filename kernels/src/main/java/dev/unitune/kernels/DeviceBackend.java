@@ -35,8 +35,9 @@ public abstract class DeviceBackend implements Backend {
 
     /** Ops that run as host copy + CPU op here. */
     public static final List<String> HOST_FALLBACK_OPS = List.of(
-            "indexAdd", "scatterAdd", "gather",
-            "integer (i32/i64) arithmetic, comparisons and reductions", "casts between i32/i64/f64", "argmax");
+            "indexAdd", "scatterAdd", "gather", "argmax",
+            "integer (i32/i64) arithmetic, comparisons and reductions", "casts between i32/i64/f64, f64 fill/arange",
+            "attention with head dim > 160", "pad with negative (cropping) pads");
 
     /** Whether F16/BF16 matmuls may use the CUDA-only tensor-core kernel (gemm_tc.cu). */
     protected boolean tensorCoreGemm() { return false; }
@@ -175,7 +176,12 @@ public abstract class DeviceBackend implements Backend {
     @Override
     public Tensor copy(Tensor x) {
         Tensor out = alloc(x.dtype(), x.shape());
-        copyInto(x, out);
+        if (x.isContiguous()) { // one device-to-device copy of the bytes, no kernel
+            long elem = x.dtype().byteSize();
+            dev.copy(rawBuf(x), x.offset() * elem, rawBuf(out), 0, x.numel() * elem);
+        } else {
+            copyInto(x, out);
+        }
         return out;
     }
 

@@ -7,11 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Device memory is freed deterministically: scopes, close(), and a 1,000-step conv + attention loop. */
+/**
+ * Device memory is freed deterministically: scopes, close(), and a 1,000-step conv + attention loop.
+ * The loop uses its own backend instance, so garbage left by other tests (which the GC-driven safety net
+ * may free at any moment) cannot move its allocatedBytes().
+ */
 class DeviceMemoryTest {
     @Test
-    void thousandConvAttentionStepsReturnToTheStartingAllocation() {
-        DeviceBackend cl = DeviceBackends.openClOrSkip();
+    void thousandConvAttentionStepsReturnToTheStartingAllocation() throws Exception {
+        DeviceBackends.openClOrSkip();
+        try (DeviceBackend cl = dev.unitune.kernels.opencl.OpenClBackend.create()) {
+            loop(cl);
+        }
+    }
+
+    private static void loop(DeviceBackend cl) {
         long start = cl.allocatedBytes();
         Tensor x = cl.uniform(DType.F32, 1, 0, -1, 1, 1, 4, 8, 8), w = cl.uniform(DType.F32, 2, 0, -1, 1, 4, 4, 3, 3);
         Tensor state = x;
@@ -35,8 +45,14 @@ class DeviceMemoryTest {
     }
 
     @Test
-    void closeFreesAtOnceAndUseAfterFreeIsAClearError() {
-        DeviceBackend cl = DeviceBackends.openClOrSkip();
+    void closeFreesAtOnceAndUseAfterFreeIsAClearError() throws Exception {
+        DeviceBackends.openClOrSkip();
+        try (DeviceBackend cl = dev.unitune.kernels.opencl.OpenClBackend.create()) {
+            closeAndUseAfterFree(cl);
+        }
+    }
+
+    private static void closeAndUseAfterFree(DeviceBackend cl) {
         long start = cl.allocatedBytes();
         Tensor t = cl.fill(DType.F16, 1, 1000);
         assertEquals(start + 2000, cl.allocatedBytes());

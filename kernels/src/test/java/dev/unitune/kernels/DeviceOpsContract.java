@@ -186,6 +186,14 @@ abstract class DeviceOpsContract {
                 assertClose(what + " dv", eg.gradV(), gg.gradV(), 1e-4, 1e-4);
             }
         }
+        // the fixed-dim forward kernels (head dims 40, 64, 80), with a causal mask and a ragged last tile
+        for (int d : new int[] {40, 64, 80}) {
+            Tensor[] qd = pair(cl, 50 + d, 1, 2, 67, d), kd = pair(cl, 51 + d, 1, 2, 35, d), vd = pair(cl, 52 + d, 1, 2, 35, d);
+            AttentionResult e = cpu.attention(qd[0], kd[0], vd[0], null, 1 / Math.sqrt(d), true);
+            AttentionResult g = cl.attention(qd[1], kd[1], vd[1], null, 1 / Math.sqrt(d), true);
+            assertClose("attention d=" + d + " out", e.output(), g.output(), 1e-4, SUM_AT);
+            assertClose("attention d=" + d + " lse", e.logSumExp(), g.logSumExp(), 1e-5, SUM_AT);
+        }
         // a permuted (non-contiguous) q, as the model's head split produces
         Tensor[] qp = pair(cl, 29, 2, 70, 3, 16);
         assertClose("attention permuted q", cpu.attention(qp[0].transpose(1, 2), k[0], v[0], null, 0.25, false).output(),

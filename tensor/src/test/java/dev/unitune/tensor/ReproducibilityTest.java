@@ -32,4 +32,23 @@ class ReproducibilityTest {
         twice("attention", () -> cpu.attention(q, k, k, null, 0.25, false).output());
         twice("uniform", () -> cpu.uniform(DType.F32, 8, 123, -1, 1, 100_003));
     }
+
+    @Test
+    void threadCountDoesNotChangeTheBits() {
+        Tensor x = cpu.normal(DType.F32, 3, 0, 0, 1, 2, 8, 33, 35), w = cpu.normal(DType.F32, 4, 0, 0, 1, 16, 8, 3, 3);
+        Tensor q = cpu.normal(DType.F32, 5, 0, 0, 1, 2, 4, 64, 16);
+        Supplier<float[][]> all = () -> new float[][]{cpu.conv2d(x, w, null, Conv2dSpec.of(1, 1)).toFloatArray(),
+                cpu.unary(UnaryOp.SILU, x).toFloatArray(), cpu.reduce(ReduceOp.SUM, x, new int[]{1, 3}, false).toFloatArray(),
+                cpu.attention(q, q, q, null, 0.25, true).output().toFloatArray(), cpu.groupNorm(x, null, null, 4, 1e-5).output().toFloatArray()};
+        int saved = CpuBackend.threads();
+        try {
+            CpuBackend.setThreads(1);
+            float[][] one = all.get();
+            CpuBackend.setThreads(3);
+            float[][] three = all.get();
+            for (int i = 0; i < one.length; i++) assertArrayEquals(one[i], three[i], "op " + i + " with 1 vs 3 threads");
+        } finally {
+            CpuBackend.setThreads(saved);
+        }
+    }
 }

@@ -29,6 +29,18 @@ class ViewsAndErrorsTest {
     }
 
     @Test
+    void bigStridedCopiesSplitAcrossThreadsStayExact() {
+        Tensor x = iota(64, 100, 96); // 614,400 elements: the copy runs in parallel parts
+        float[] p = x.permute(2, 0, 1).contiguous().toFloatArray();
+        for (int i = 0; i < 96; i += 7)
+            for (int j = 0; j < 64; j += 5)
+                for (int k = 0; k < 100; k += 3)
+                    assertEquals((j * 100 + k) * 96 + i, p[(i * 64 + j) * 100 + k], "element " + i + "," + j + "," + k);
+        float[] s = x.slice(1, 1, 100, 3).to(DType.F64).toFloatArray();
+        assertEquals((5 * 100 + 1 + 3 * 7) * 96 + 11, s[(5 * 33 + 7) * 96 + 11]);
+    }
+
+    @Test
     void dtypeRoundTrips() {
         float[] v = {0f, -1.5f, 2.25f, 1024f, -0.0078125f};
         for (DType dt : new DType[]{DType.F16, DType.BF16, DType.F64, DType.F32})

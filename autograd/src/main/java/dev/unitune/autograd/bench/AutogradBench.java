@@ -14,6 +14,7 @@ import dev.unitune.tensor.Backend;
 import dev.unitune.tensor.Backends;
 import dev.unitune.tensor.Conv2dSpec;
 import dev.unitune.tensor.DType;
+import dev.unitune.tensor.MemoryScope;
 import dev.unitune.tensor.Tensor;
 
 import java.util.Arrays;
@@ -55,33 +56,37 @@ public final class AutogradBench {
         Var x = Var.leaf(rand(be, g, n, ch, latent, latent));
         Var w = Var.leaf(rand(be, g, ch, ch, 3, 3));
         Var b = Var.leaf(rand(be, g, ch));
-        ratio("conv2d 3x3 " + Arrays.toString(x.shape()) + " -> " + ch, reps, () -> F.conv2d(x, w, b, Conv2dSpec.of(1, 1)));
+        ratio("conv2d 3x3 " + Arrays.toString(x.shape()) + " -> " + ch, reps, () -> F.conv2d(x, w, b, Conv2dSpec.of(1, 1)), x, w, b);
 
         Var gw = Var.leaf(rand(be, g, ch)), gb = Var.leaf(rand(be, g, ch));
-        ratio("group_norm 32 groups " + Arrays.toString(x.shape()), reps, () -> F.groupNorm(x, 32, gw, gb, 1e-5));
+        ratio("group_norm 32 groups " + Arrays.toString(x.shape()), reps, () -> F.groupNorm(x, 32, gw, gb, 1e-5), x, gw, gb);
 
         int heads = 8, seq = latent * latent, d = ch / heads;
         Var q = Var.leaf(rand(be, g, n, heads, seq, d)), k = Var.leaf(rand(be, g, n, heads, seq, d)), v = Var.leaf(rand(be, g, n, heads, seq, d));
-        ratio("self-attention " + Arrays.toString(q.shape()), reps, () -> F.attention(q, k, v, null, false));
+        ratio("self-attention " + Arrays.toString(q.shape()), reps, () -> F.attention(q, k, v, null, false), q, k, v);
         Var kc = Var.leaf(rand(be, g, n, heads, 77, d)), vc = Var.leaf(rand(be, g, n, heads, 77, d));
-        ratio("cross-attention q " + Arrays.toString(q.shape()) + " kv 77", reps, () -> F.attention(q, kc, vc, null, false));
+        ratio("cross-attention q " + Arrays.toString(q.shape()) + " kv 77", reps, () -> F.attention(q, kc, vc, null, false), q, kc, vc);
     }
 
-    private static void ratio(String what, int reps, Supplier<Var> forward) {
+    private static void ratio(String what, int reps, Supplier<Var> forward, Var... leaves) {
         double[] fwd = new double[reps], bwd = new double[reps];
         for (int r = -1; r < reps; r++) { // r = -1 warms up
-            long t0 = System.nanoTime();
-            Var y = forward.get();
-            y.backend().synchronize();
-            long t1 = System.nanoTime();
-            Tensor up = y.backend().fill(y.dtype(), 1.0, y.shape());
-            long t2 = System.nanoTime();
-            y.backward(up);
-            y.backend().synchronize();
-            long t3 = System.nanoTime();
-            if (r >= 0) {
-                fwd[r] = (t1 - t0) / 1e6;
-                bwd[r] = (t3 - t2) / 1e6;
+            try (MemoryScope scope = MemoryScope.open()) { // device backends free each repetition's tensors
+                for (Var l : leaves) l.zeroGrad();
+                long t0 = System.nanoTime();
+                Var y = forward.get();
+                y.backend().synchronize();
+                long t1 = System.nanoTime();
+                Tensor up = y.backend().fill(y.dtype(), 1.0, y.shape());
+                y.backend().synchronize();
+                long t2 = System.nanoTime();
+                y.backward(up);
+                y.backend().synchronize();
+                long t3 = System.nanoTime();
+                if (r >= 0) {
+                    fwd[r] = (t1 - t0) / 1e6;
+                    bwd[r] = (t3 - t2) / 1e6;
+                }
             }
         }
         double f = median(fwd), b = median(bwd);
@@ -118,37 +123,50 @@ public final class AutogradBench {
         Tensor input = rand(be, new Generator(3), 2, ch, latent, latent);
         System.out.printf(Locale.ROOT, "8 ResNet blocks, input [2, %d, %d, %d] (%.1f MB per activation)%n", ch, latent, latent, input.numel() * 4 / 1e6);
         for (boolean ckpt : new boolean[]{false, true, false, true}) { // twice each: the first pair warms up
-            blocks.zeroGrad();
-            long base = retainedHeap();
-            long dev0 = be.allocatedBytes();
-            long t0 = System.nanoTime();
-            Var h = Var.constant(input);
-            for (Block b : blocks) h = ckpt ? Checkpoint.run(in -> b.forward(in[0]), h) : b.forward(h);
-            Var loss = F.mean(F.square(h));
-            long t1 = System.nanoTime();
-            long devAfterForward = be.allocatedBytes() - dev0;
-            long held = retainedHeap() - base;
-            long t2 = System.nanoTime();
-            loss.backward();
-            be.synchronize();
-            long t3 = System.nanoTime();
-            // second, untimed backward pass of the same computation with a live-heap probe after every node
-            blocks.zeroGrad();
-            Var h2 = Var.constant(input);
-            for (Block b : blocks) h2 = ckpt ? Checkpoint.run(in -> b.forward(in[0]), h2) : b.forward(h2);
-            Var loss2 = F.mean(F.square(h2));
-            long[] livePeak = {retainedHeap() - base};
-            Engine.setProbe(node -> livePeak[0] = Math.max(livePeak[0], retainedHeap() - base));
-            try {
-                loss2.backward();
-            } finally {
-                Engine.setProbe(null);
+            long held, devAfterForward, fwdNs, bwdNs;
+            long[] livePeak = new long[1];
+            // each pass in its own scope, so device backends free everything it allocated (no-op on the CPU)
+            try (MemoryScope scope = MemoryScope.open()) {
+                blocks.zeroGrad();
+                long base = retainedHeap();
+                long dev0 = be.allocatedBytes();
+                long t0 = System.nanoTime();
+                Var loss = run(blocks, input, ckpt);
+                be.synchronize();
+                long t1 = System.nanoTime();
+                devAfterForward = be.allocatedBytes() - dev0;
+                held = retainedHeap() - base;
+                long t2 = System.nanoTime();
+                loss.backward();
+                be.synchronize();
+                fwdNs = t1 - t0;
+                bwdNs = System.nanoTime() - t2;
+            }
+            // a second, untimed pass with a probe after every backward node: device bytes, or live heap after GC
+            try (MemoryScope scope = MemoryScope.open()) {
+                blocks.zeroGrad();
+                boolean device = be.allocatedBytes() > 0;
+                long base = device ? be.allocatedBytes() : retainedHeap();
+                Var loss = run(blocks, input, ckpt);
+                livePeak[0] = (device ? be.allocatedBytes() : retainedHeap()) - base;
+                Engine.setProbe(node -> livePeak[0] = Math.max(livePeak[0], (device ? be.allocatedBytes() : retainedHeap()) - base));
+                try {
+                    loss.backward();
+                } finally {
+                    Engine.setProbe(null);
+                }
             }
             System.out.printf(Locale.ROOT, "  %-13s held by the graph after forward %8.1f MB, live peak during backward %8.1f MB%s, forward %7.0f ms, backward %7.0f ms%n",
                     ckpt ? "checkpointed" : "plain", held / 1e6, livePeak[0] / 1e6,
-                    be.allocatedBytes() > 0 ? String.format(Locale.ROOT, ", device after forward %.1f MB", devAfterForward / 1e6) : "",
-                    (t1 - t0) / 1e6, (t3 - t2) / 1e6);
+                    devAfterForward > 0 ? String.format(Locale.ROOT, ", device after forward %.1f MB", devAfterForward / 1e6) : "",
+                    fwdNs / 1e6, bwdNs / 1e6);
         }
+    }
+
+    private static Var run(ModuleList<Block> blocks, Tensor input, boolean ckpt) {
+        Var h = Var.constant(input);
+        for (Block b : blocks) h = ckpt ? Checkpoint.run(in -> b.forward(in[0]), h) : b.forward(h);
+        return F.mean(F.square(h));
     }
 
     private static long retainedHeap() {

@@ -9,7 +9,7 @@
  * tiles of ATT_BK rows are staged in local memory and the running max / sum / output are rescaled once
  * per tile. Backward (FlashAttention-2 style, recomputing probabilities from the saved logsumexp):
  * delta_i = dO_i . O_i; dQ with a thread per query over key tiles; dK, dV with a thread per key over
- * query tiles. Head dims up to ATT_DMAX.
+ * query tiles. Head dims up to ATT_DMAX; the forward pass has fixed-dim copies for 40, 64 and 80.
  */
 #include "unitune_dialect.h"
 
@@ -33,64 +33,76 @@ DEVICE float mask_term(AttnGeom g, View mv, GLOBAL const float* mask, int b, int
     return g.hasMask ? mask[at4(mv, b, h, i, j)] : 0.0f;
 }
 
-KERNEL void attention_forward(AttnGeom g, View qv, GLOBAL const float* q, View kv, GLOBAL const float* k,
-                              View vv, GLOBAL const float* v, View mv, GLOBAL const float* mask,
-                              GLOBAL float* out, GLOBAL float* lse) {
-    LOCAL float ks[ATT_BK][ATT_DMAX];
-    LOCAL float vs[ATT_BK][ATT_DMAX];
-    int bh = BLOCK_Y, b = bh / g.H, h = bh % g.H;
-    int i = BLOCK_X * ATT_BQ + THREAD_X;
-    int active = i < g.Lq;
-    float qr[ATT_DMAX], acc[ATT_DMAX];
-    for (int d = 0; d < g.D; d++) qr[d] = active ? q[at4(qv, b, h, i, d)] * AS_FLOAT(g.scaleBits) : 0.0f;
-    for (int d = 0; d < g.Dv; d++) acc[d] = 0.0f;
-    float m = -INF_F32, l = 0.0f;
-    for (int j0 = 0; j0 < g.Lk; j0 += ATT_BK) {
-        for (int e = THREAD_X; e < ATT_BK * g.D; e += ATT_BQ) {
-            int jj = e / g.D, d = e % g.D, j = j0 + jj;
-            ks[jj][d] = j < g.Lk ? k[at4(kv, b, h, j, d)] : 0.0f;
-        }
-        for (int e = THREAD_X; e < ATT_BK * g.Dv; e += ATT_BQ) {
-            int jj = e / g.Dv, d = e % g.Dv, j = j0 + jj;
-            vs[jj][d] = j < g.Lk ? v[at4(vv, b, h, j, d)] : 0.0f;
-        }
-        BARRIER();
-        if (active) {
-            float s[ATT_BK];
-            float tileMax = -INF_F32;
-            for (int jj = 0; jj < ATT_BK; jj++) {
-                int j = j0 + jj;
-                float sc = -INF_F32;
-                if (j < g.Lk) {
-                    float dot = 0.0f;
-                    for (int d = 0; d < g.D; d++) dot = fmaf(qr[d], ks[jj][d], dot);
-                    sc = dot + mask_term(g, mv, mask, b, h, i, j);
-                }
-                s[jj] = sc;
-                tileMax = fmaxf(tileMax, sc);
-            }
-            if (tileMax > -INF_F32) {
-                float mNew = fmaxf(m, tileMax);
-                float corr = expf(m - mNew); /* m = -inf the first time: corr = 0 */
-                l *= corr;
-                for (int d = 0; d < g.Dv; d++) acc[d] *= corr;
-                for (int jj = 0; jj < ATT_BK; jj++) {
-                    float p = expf(s[jj] - mNew);
-                    l += p;
-                    for (int d = 0; d < g.Dv; d++) acc[d] = fmaf(p, vs[jj][d], acc[d]);
-                }
-                m = mNew;
-            }
-        }
-        BARRIER();
-    }
-    if (active) {
-        int row = (b * g.H + h) * g.Lq + i;
-        float inv = l > 0.0f ? 1.0f / l : 0.0f;
-        for (int d = 0; d < g.Dv; d++) out[(i64) row * g.Dv + d] = acc[d] * inv;
-        lse[row] = l > 0.0f ? m + logf(l) : -INF_F32;
-    }
+/*
+ * The forward kernel, defined once as a macro so that common head dims get their own copy with the dims
+ * as compile-time constants: then the per-thread q row, the accumulator and the score tile are
+ * fully unrolled register arrays instead of arrays indexed at run time (local memory on a GPU).
+ * DQ/DV are the dims used in loops (g.D/g.Dv or constants), QCAP/VCAP the array sizes.
+ */
+#define DEFINE_ATTENTION_FORWARD(NAME, DQ, DV, QCAP, VCAP) \
+KERNEL void NAME(AttnGeom g, View qv, GLOBAL const float* q, View kv, GLOBAL const float* k, \
+                 View vv, GLOBAL const float* v, View mv, GLOBAL const float* mask, \
+                 GLOBAL float* out, GLOBAL float* lse) { \
+    LOCAL float ks[ATT_BK][QCAP]; \
+    LOCAL float vs[ATT_BK][VCAP]; \
+    int bh = BLOCK_Y, b = bh / g.H, h = bh % g.H; \
+    int i = BLOCK_X * ATT_BQ + THREAD_X; \
+    int active = i < g.Lq; \
+    float qr[QCAP], acc[VCAP]; \
+    for (int d = 0; d < DQ; d++) qr[d] = active ? q[at4(qv, b, h, i, d)] * AS_FLOAT(g.scaleBits) : 0.0f; \
+    for (int d = 0; d < DV; d++) acc[d] = 0.0f; \
+    float m = -INF_F32, l = 0.0f; \
+    for (int j0 = 0; j0 < g.Lk; j0 += ATT_BK) { \
+        for (int e = THREAD_X; e < ATT_BK * DQ; e += ATT_BQ) { \
+            int jj = e / DQ, d = e % DQ, j = j0 + jj; \
+            ks[jj][d] = j < g.Lk ? k[at4(kv, b, h, j, d)] : 0.0f; \
+        } \
+        for (int e = THREAD_X; e < ATT_BK * DV; e += ATT_BQ) { \
+            int jj = e / DV, d = e % DV, j = j0 + jj; \
+            vs[jj][d] = j < g.Lk ? v[at4(vv, b, h, j, d)] : 0.0f; \
+        } \
+        BARRIER(); \
+        if (active) { \
+            float s[ATT_BK]; \
+            float tileMax = -INF_F32; \
+            for (int jj = 0; jj < ATT_BK; jj++) { \
+                int j = j0 + jj; \
+                float sc = -INF_F32; \
+                if (j < g.Lk) { \
+                    float dot = 0.0f; \
+                    for (int d = 0; d < DQ; d++) dot = fmaf(qr[d], ks[jj][d], dot); \
+                    sc = dot + mask_term(g, mv, mask, b, h, i, j); \
+                } \
+                s[jj] = sc; \
+                tileMax = fmaxf(tileMax, sc); \
+            } \
+            if (tileMax > -INF_F32) { \
+                float mNew = fmaxf(m, tileMax); \
+                float corr = expf(m - mNew); /* m = -inf the first time: corr = 0 */ \
+                l *= corr; \
+                for (int d = 0; d < DV; d++) acc[d] *= corr; \
+                for (int jj = 0; jj < ATT_BK; jj++) { \
+                    float p = expf(s[jj] - mNew); \
+                    l += p; \
+                    for (int d = 0; d < DV; d++) acc[d] = fmaf(p, vs[jj][d], acc[d]); \
+                } \
+                m = mNew; \
+            } \
+        } \
+        BARRIER(); \
+    } \
+    if (active) { \
+        int row = (b * g.H + h) * g.Lq + i; \
+        float inv = l > 0.0f ? 1.0f / l : 0.0f; \
+        for (int d = 0; d < DV; d++) out[(i64) row * DV + d] = acc[d] * inv; \
+        lse[row] = l > 0.0f ? m + logf(l) : -INF_F32; \
+    } \
 }
+
+DEFINE_ATTENTION_FORWARD(attention_forward, g.D, g.Dv, ATT_DMAX, ATT_DMAX)
+DEFINE_ATTENTION_FORWARD(attention_forward_d40, 40, 40, 40, 40)
+DEFINE_ATTENTION_FORWARD(attention_forward_d64, 64, 64, 64, 64)
+DEFINE_ATTENTION_FORWARD(attention_forward_d80, 80, 80, 80, 80)
 
 /* delta[row] = sum_d dO[row, d] * O[row, d]; one thread per query row. */
 KERNEL void attention_backward_delta(AttnGeom g, View dov, GLOBAL const float* dO, View ov, GLOBAL const float* o,

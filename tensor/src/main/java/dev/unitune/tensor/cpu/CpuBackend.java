@@ -27,8 +27,11 @@ public final class CpuBackend implements Backend {
         return "Java CPU backend, " + Threads.count() + " threads, " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB heap";
     }
 
-    /** Number of threads the CPU kernels use (set with -Dunitune.threads). */
+    /** Number of threads the CPU kernels use (default: the cores; -Dunitune.threads or {@link #setThreads}). */
     public static int threads() { return Threads.count(); }
+
+    /** Sets the CPU kernels' thread count; call while no op runs. Results do not depend on it, only speed. */
+    public static void setThreads(int count) { Threads.setCount(count); }
 
     // ---- memory and creation -------------------------------------------------------------------------
 

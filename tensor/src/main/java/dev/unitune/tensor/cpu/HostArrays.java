@@ -41,9 +41,7 @@ final class HostArrays {
         float[] out = new float[n];
         if (n == 0) return out;
         DType dt = t.dtype();
-        StridedCursor c = cursor(t);
-        int len = c.rowLength(), st = c.innerStride(0), o = 0;
-        for (long r = 0; r < c.rows(); r++, c.nextRow(), o += len) {
+        forRowRanges(t, (c, o, len, st) -> {
             int p = c.offset(0);
             switch (dt) {
                 case F32 -> {
@@ -63,8 +61,26 @@ final class HostArrays {
                     for (int j = 0; j < len; j++) out[o + j] = (float) readDouble(arr, dt, p + j * st);
                 }
             }
-        }
+        });
         return out;
+    }
+
+    /** Body for one row: cursor at the row, output offset, row length, inner stride. */
+    private interface RowCopy { void row(StridedCursor c, int outOffset, int len, int stride); }
+
+    /** Runs body over every row of t in row-major order, rows split into parallel parts for big tensors. */
+    private static void forRowRanges(Tensor t, RowCopy body) {
+        StridedCursor proto = cursor(t);
+        long rows = proto.rows();
+        int len = proto.rowLength(), st = proto.innerStride(0);
+        long total = rows * len;
+        int parts = (int) Math.max(1, Math.min(rows, Math.min(dev.unitune.tensor.cpu.fast.Threads.count() * 4L, total / (4L * ElementwiseKernels.GRAIN))));
+        dev.unitune.tensor.cpu.fast.Threads.parallelFor(parts, p -> {
+            long r0 = rows * p / parts, r1 = rows * (p + 1) / parts;
+            StridedCursor c = p == 0 && parts == 1 ? proto : cursor(t);
+            c.seekRow(r0);
+            for (long r = r0; r < r1; r++, c.nextRow()) body.row(c, (int) (r * len), len, st);
+        });
     }
 
     /** Row-major double values of any tensor (a fresh array unless F64 covering its storage exactly). */
@@ -120,12 +136,11 @@ final class HostArrays {
         int n = t.numel();
         Object out = CpuStorage.newArray(t.dtype(), n);
         if (n == 0) return out;
-        StridedCursor c = cursor(t);
-        int len = c.rowLength(), st = c.innerStride(0), o = 0;
-        for (long r = 0; r < c.rows(); r++, c.nextRow(), o += len) {
+        DType dt = t.dtype();
+        forRowRanges(t, (c, o, len, st) -> {
             int p = c.offset(0);
-            if (st == 1) { System.arraycopy(arr, p, out, o, len); continue; }
-            switch (t.dtype()) {
+            if (st == 1) { System.arraycopy(arr, p, out, o, len); return; }
+            switch (dt) {
                 case F32 -> { float[] a = (float[]) arr, b = (float[]) out; for (int j = 0; j < len; j++) b[o + j] = a[p + j * st]; }
                 case F64 -> { double[] a = (double[]) arr, b = (double[]) out; for (int j = 0; j < len; j++) b[o + j] = a[p + j * st]; }
                 case F16, BF16 -> { short[] a = (short[]) arr, b = (short[]) out; for (int j = 0; j < len; j++) b[o + j] = a[p + j * st]; }
@@ -133,7 +148,7 @@ final class HostArrays {
                 case I64 -> { long[] a = (long[]) arr, b = (long[]) out; for (int j = 0; j < len; j++) b[o + j] = a[p + j * st]; }
                 case U8, BOOL -> { byte[] a = (byte[]) arr, b = (byte[]) out; for (int j = 0; j < len; j++) b[o + j] = a[p + j * st]; }
             }
-        }
+        });
         return out;
     }
 

@@ -78,6 +78,37 @@ final class VectorActivations {
         return x.mul(erfc).mul(0.5f);
     }
 
+    /** Maximum of a[off .. off+len) (-inf when empty); max is exact, so lane order does not matter. */
+    static float max(float[] a, int off, int len) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int end = off + len;
+        for (int i = off; i < end; i += S.length()) {
+            VectorMask<Float> m = S.indexInRange(i, end);
+            acc = acc.max(FloatVector.fromArray(S, a, i, m).blend(Float.NEGATIVE_INFINITY, m.not()));
+        }
+        float r = Float.NEGATIVE_INFINITY;
+        for (int l = 0; l < S.length(); l++) r = Math.max(r, acc.lane(l));
+        return r;
+    }
+
+    /** dp[i] = p[i] * (dp[i] - d) * f over [off, off+len): the softmax Jacobian applied to a row, then a scale. */
+    static void softmaxGrad(float[] p, float[] dp, int off, int len, float d, float f) {
+        int end = off + len;
+        for (int i = off; i < end; i += S.length()) {
+            VectorMask<Float> m = S.indexInRange(i, end);
+            FloatVector.fromArray(S, p, i, m).mul(FloatVector.fromArray(S, dp, i, m).sub(d)).mul(f).intoArray(dp, i, m);
+        }
+    }
+
+    /** a[i] *= f over [off, off+len). */
+    static void scale(float[] a, int off, int len, float f) {
+        int end = off + len;
+        for (int i = off; i < end; i += S.length()) {
+            VectorMask<Float> m = S.indexInRange(i, end);
+            FloatVector.fromArray(S, a, i, m).mul(f).intoArray(a, i, m);
+        }
+    }
+
     /** a[i] = exp(a[i] - sub) over [off, off+len); returns the sum of the results in a fixed (lane) order. */
     static double expSubInPlace(float[] a, int off, int len, float sub) {
         FloatVector acc = FloatVector.zero(S);

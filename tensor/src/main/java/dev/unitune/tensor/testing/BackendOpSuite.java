@@ -26,6 +26,9 @@ public final class BackendOpSuite {
     /** Float dtypes every case supports. */
     public static final Set<DType> FLOATS = EnumSet.of(DType.F32, DType.F64, DType.F16, DType.BF16);
 
+    /** Integer dtypes the integer cases support. */
+    public static final Set<DType> INTS = EnumSet.of(DType.I32, DType.I64);
+
     /** What a case records about its inputs, for the failure message. */
     public static final class Ctx {
         private final StringBuilder sb = new StringBuilder();
@@ -158,7 +161,10 @@ public final class BackendOpSuite {
         c.add(new OpCase("scatterAdd", FLOATS, BackendOpSuite::scatterAdd));
         c.add(new OpCase("concat", FLOATS, BackendOpSuite::concat));
         c.add(new OpCase("pad", FLOATS, BackendOpSuite::pad));
-        c.add(new OpCase("uniform", FLOATS, (b, dt, g, ctx) -> random(b, dt, g, ctx, false)));
+        c.add(new OpCase("int.binary", INTS, BackendOpSuite::intBinary));
+        c.add(new OpCase("int.reduce", INTS, BackendOpSuite::intReduce));
+        c.add(new OpCase("int.cast", INTS, BackendOpSuite::cast));
+                c.add(new OpCase("uniform", FLOATS, (b, dt, g, ctx) -> random(b, dt, g, ctx, false)));
         c.add(new OpCase("normal", FLOATS, (b, dt, g, ctx) -> random(b, dt, g, ctx, true)));
         return c;
     }
@@ -400,7 +406,7 @@ public final class BackendOpSuite {
         int rank = g.intIn(1, 4);
         int[] shape = g.shape(rank);
         int axis = g.random().nextInt(rank);
-        Dense yv = ReferenceOps.softmax(g.input(b, DType.F64, shape, -3, 3).dense(), axis, log);
+        Dense yv = ReferenceOps.softmax(g.input(Backends.cpu(), DType.F64, shape, -3, 3).dense(), axis, log); // values only
         Input y = TensorGen.exact(b, dt, yv);
         Input gy = g.input(b, dt, shape, -1, 1);
         ctx.note("shape", shape).note("axis", axis).note("gy", gy);
@@ -596,13 +602,13 @@ public final class BackendOpSuite {
 
     // ---- indexing and layout ------------------------------------------------------------------------------
 
-    private static DType indexType(TensorGen g) { return g.bool() ? DType.I64 : DType.I32; }
+    private static DType indexType(TensorGen g, Backend b) { return g.bool() && b.supports(DType.I64) ? DType.I64 : DType.I32; }
 
     private static void indexSelect(Backend b, DType dt, TensorGen g, Ctx ctx) {
         int rank = g.intIn(1, 3);
         Input x = g.input(b, dt, g.shape(rank), -3, 3);
         int axis = g.random().nextInt(rank);
-        Input idx = g.indices(b, indexType(g), new int[]{g.intIn(0, 5)}, x.shape()[axis]);
+        Input idx = g.indices(b, indexType(g, b), new int[]{g.intIn(0, 5)}, x.shape()[axis]);
         ctx.note("x", x).note("axis", axis).note("index", idx);
         check("indexSelect", b.indexSelect(x.tensor(), axis, idx.tensor()), ReferenceOps.indexSelect(x.dense(), axis, idx.values()), new Tolerance(0, 0, 0));
     }
@@ -611,7 +617,7 @@ public final class BackendOpSuite {
         int rank = g.intIn(1, 3);
         Input t = g.input(b, dt, g.shape(rank), -3, 3);
         int axis = g.random().nextInt(rank);
-        Input idx = g.indices(b, indexType(g), new int[]{g.intIn(1, 6)}, t.shape()[axis]);
+        Input idx = g.indices(b, indexType(g, b), new int[]{g.intIn(1, 6)}, t.shape()[axis]);
         int[] ss = t.shape().clone();
         ss[axis] = idx.shape()[0];
         Input src = g.input(b, dt, ss, -3, 3);
@@ -626,7 +632,7 @@ public final class BackendOpSuite {
         int axis = g.random().nextInt(rank);
         int[] is = x.shape().clone();
         for (int d = 0; d < rank; d++) is[d] = d == axis ? g.intIn(1, 4) : g.intIn(1, is[d]);
-        Input idx = g.indices(b, indexType(g), is, x.shape()[axis]);
+        Input idx = g.indices(b, indexType(g, b), is, x.shape()[axis]);
         ctx.note("x", x).note("axis", axis).note("index", idx);
         check("gather", b.gather(x.tensor(), axis, idx.tensor()), ReferenceOps.gather(x.dense(), axis, idx.dense()), new Tolerance(0, 0, 0));
     }
@@ -637,7 +643,7 @@ public final class BackendOpSuite {
         int axis = g.random().nextInt(rank);
         int[] is = t.shape().clone();
         for (int d = 0; d < rank; d++) is[d] = d == axis ? g.intIn(1, 4) : g.intIn(1, is[d]);
-        Input idx = g.indices(b, indexType(g), is, t.shape()[axis]);
+        Input idx = g.indices(b, indexType(g, b), is, t.shape()[axis]);
         int[] ss = is.clone();
         for (int d = 0; d < rank; d++) ss[d] += g.intIn(0, 1);
         Input src = g.input(b, dt, ss, -3, 3);
@@ -671,6 +677,36 @@ public final class BackendOpSuite {
         double value = g.bool() ? 0 : TensorGen.roundTo(dt, g.uniform(-2, 2));
         ctx.note("x", x).note("pads", pads).note("value", value);
         check("pad", b.pad(x.tensor(), pads, value), ReferenceOps.pad(x.dense(), pads, value), new Tolerance(0, 0, 0));
+    }
+
+    // ---- integers ------------------------------------------------------------------------------------------
+
+    /** Integer arithmetic is exact: small values (|x| < 100) keep every result far inside the dtype's range. */
+    private static void intBinary(Backend b, DType dt, TensorGen g, Ctx ctx) {
+        BinaryOp[] ops = {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV, BinaryOp.MAX, BinaryOp.MIN, BinaryOp.EQ, BinaryOp.LT, BinaryOp.GE};
+        BinaryOp op = ops[g.random().nextInt(ops.length)];
+        int[] s = g.shape(g.intIn(0, 3));
+        Input x = g.input(b, dt, broadcastableTo(g, s), -99, 100);
+        Input y = g.input(b, dt, broadcastableTo(g, s), op == BinaryOp.DIV ? 1 : -99, 100); // no division by zero
+        ctx.note("op", op).note("a", x).note("b", y);
+        Tensor r = b.binary(op, x.tensor(), y.tensor());
+        checkDtype("int binary dtype", r, op.isComparison() ? DType.BOOL : dt);
+        Dense want = op == BinaryOp.DIV ? ReferenceOps.binary(BinaryOp.DIV, x.dense(), y.dense()) : ReferenceOps.binary(op, x.dense(), y.dense());
+        if (op == BinaryOp.DIV) want = ReferenceOps.map(want, v -> v < 0 ? Math.ceil(v) : Math.floor(v)); // truncation toward zero
+        check("int binary." + op, r, want, new Tolerance(0, 0, 0));
+    }
+
+    private static void intReduce(Backend b, DType dt, TensorGen g, Ctx ctx) {
+        ReduceOp[] ops = {ReduceOp.SUM, ReduceOp.MAX, ReduceOp.MIN};
+        ReduceOp op = ops[g.random().nextInt(ops.length)];
+        int rank = g.intIn(1, 3);
+        Input x = g.input(b, dt, g.shape(rank), -99, 100);
+        int[] axes = randomAxes(g, rank);
+        boolean keep = g.bool();
+        ctx.note("op", op).note("x", x).note("axes", axes).note("keepDims", keep);
+        Tensor r = b.reduce(op, x.tensor(), axes, keep);
+        checkDtype("int reduce dtype", r, op == ReduceOp.SUM ? DType.I64 : dt); // PyTorch: integer sums are int64
+        check("int reduce." + op, r, ReferenceOps.reduce(op, x.dense(), toIntAxes(axes, rank), keep), new Tolerance(0, 0, 0));
     }
 
     // ---- random --------------------------------------------------------------------------------------------

@@ -44,6 +44,24 @@ class CpuBackendSmokeTest {
     }
 
     @Test
+    void boolMaskMeansAttendAndFullyMaskedRowsGiveZeros() {
+        Tensor q = cpu.normal(DType.F32, 1, 0, 0, 1, 1, 1, 3, 4), k = cpu.normal(DType.F32, 2, 0, 0, 1, 1, 1, 2, 4);
+        Tensor v = cpu.normal(DType.F32, 3, 0, 0, 1, 1, 1, 2, 4);
+        Tensor boolMask = cpu.fromHost(new byte[]{1, 0, 0, 0, 1, 1}, DType.BOOL, 3, 2);
+        Tensor addMask = cpu.fromHost(new float[]{0, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY, 0, 0}, DType.F32, 3, 2);
+        for (DType dt : new DType[]{DType.F32, DType.F64}) {
+            AttentionResult a = cpu.attention(q.to(dt), k.to(dt), v.to(dt), boolMask, 0.5, false);
+            AttentionResult b = cpu.attention(q.to(dt), k.to(dt), v.to(dt), addMask, 0.5, false);
+            assertArrayEquals(b.output().toFloatArray(), a.output().toFloatArray());
+            float[] out = a.output().toFloatArray();
+            float[] v0 = java.util.Arrays.copyOfRange(v.toFloatArray(), 0, 4);
+            assertArrayEquals(v0, java.util.Arrays.copyOfRange(out, 0, 4), 1e-6f, "row 0 sees only key 0");
+            assertArrayEquals(new float[4], java.util.Arrays.copyOfRange(out, 4, 8), "row 1 sees nothing: zeros");
+            assertEquals(Double.NEGATIVE_INFINITY, a.logSumExp().toDoubleArray()[1]);
+        }
+    }
+
+    @Test
     void foreignStorageIsRejected() {
         Backend other = new Backend() {
             public String name() { return "fake"; }

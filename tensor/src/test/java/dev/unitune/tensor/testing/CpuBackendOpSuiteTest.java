@@ -27,4 +27,8 @@ class CpuBackendOpSuiteTest {
     @TestFactory List<DynamicTest> f16() { return suite(DType.F16, 8); }
 
     @TestFactory List<DynamicTest> bf16() { return suite(DType.BF16, 8); }
+
+    @TestFactory List<DynamicTest> i32() { return suite(DType.I32, 20); }
+
+    @TestFactory List<DynamicTest> i64() { return suite(DType.I64, 20); }
 }

@@ -10,9 +10,10 @@ import java.util.concurrent.Callable;
 
 /** `unitune bench kernels`: SGEMM and conv2d GFLOPS against numpy and PyTorch CPU, interleaved in one run. */
 @Command(name = "kernels", mixinStandardHelpOptions = true,
-        description = {"SGEMM (1024^3, 2048^3, UNet shapes) and 3x3 conv2d (UNet shapes) against numpy/OpenBLAS and",
-                "PyTorch CPU (oneDNN), same thread count, runs interleaved over several rounds; best of each side.",
-                "Sizes: sgemm MxNxK; ratio = our GFLOPS / peer GFLOPS (> 1: we are faster)."})
+        description = {"SGEMM (1024^3, 2048^3, UNet shapes) and 3x3 conv2d (UNet shapes) against numpy/OpenBLAS "
+                + "and PyTorch CPU (oneDNN) at the same thread count; ours and the peer's runs alternate over "
+                + "several rounds, best time of each side.",
+                "Sizes: sgemm MxNxK. Ratio = our GFLOPS / peer GFLOPS (> 1: we are faster)."})
 public final class BenchKernelsCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows {case, gflops, peer, peer_gflops, ratio} as JSON.")
     Path json;

@@ -95,6 +95,8 @@ public final class FastConv2d {
         g.checkArray("input", x, (long) n * c * h * w);
         float[] gw = new float[o * g.kSize];
         if (g.plane == 0 || o == 0 || n == 0 || g.kSize == 0) return gw;
+        if (useWinograd(c, o, kh, kw, s) && Winograd.fits(c, o, g.ow))
+            return WinogradWeightGrad.weightGrad(gradOut, x, n, c, h, w, o, s.padH(), s.padW(), g.oh, g.ow);
         int band = isPointwise(kh, kw, s) ? g.oh : g.bandRows();
         float[] col = isPointwise(kh, kw, s) ? null : new float[g.kSize * band * g.ow];
         for (int grp = 0; grp < s.groups(); grp++) {
@@ -119,7 +121,7 @@ public final class FastConv2d {
         return gw;
     }
 
-    /** True when forward (and the input gradient) go through Winograd F(2x2, 3x3). */
+    /** True when forward and both gradients go through Winograd F(2x2, 3x3). */
     static boolean useWinograd(int c, int o, int kh, int kw, Conv2dSpec s) {
         return Winograd.applies(kh, kw, s) && c >= WINOGRAD_MIN_CHANNELS && o >= WINOGRAD_MIN_CHANNELS;
     }

@@ -1,20 +1,29 @@
 package dev.unitune.tensor.cpu.fast;
 
+import java.lang.ref.SoftReference;
+
 /**
  * Per-thread scratch arrays that grow and are reused, so large temporaries (Winograd's transformed
- * tiles) are not re-allocated and page-faulted on every call. Contents are undefined on return: callers
- * overwrite every element they read.
+ * weights and tiles) are not re-allocated and page-faulted on every call. Held through soft references:
+ * the collector may drop them under memory pressure (the next call allocates again). Contents are
+ * undefined on return: callers overwrite every element they read.
  */
 final class Scratch {
     private Scratch() {}
 
     static final int WINOGRAD_V = 0, WINOGRAD_M = 1, WINOGRAD_U = 2, COUNT = 3;
 
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[COUNT][0]);
+    @SuppressWarnings("unchecked")
+    private static final ThreadLocal<SoftReference<float[]>[]> BUFFERS =
+            ThreadLocal.withInitial(() -> (SoftReference<float[]>[]) new SoftReference<?>[COUNT]);
 
     static float[] get(int slot, int size) {
-        float[][] b = BUFFERS.get();
-        if (b[slot].length < size) b[slot] = new float[size];
-        return b[slot];
+        SoftReference<float[]>[] refs = BUFFERS.get();
+        float[] b = refs[slot] == null ? null : refs[slot].get();
+        if (b == null || b.length < size) {
+            b = new float[size];
+            refs[slot] = new SoftReference<>(b);
+        }
+        return b;
     }
 }

@@ -37,10 +37,10 @@ final class Winograd {
     static float[] transformWeights(float[] weight, int o, int c) {
         long size = PackedGemm.packedSize(o, c);
         if (16 * size > Integer.MAX_VALUE) throw new IllegalArgumentException("conv2d: Winograd weights too large for O=" + o + ", C=" + c);
-        // Reused per thread up to 256 MiB: allocating (and page-faulting) ~100 MiB per call of a large
+        // Reused per thread up to 128 MiB: allocating (and page-faulting) ~100 MiB per call of a large
         // layer cost more than the transform itself. Every element the GEMMs read is written below.
         int total = (int) (16 * size);
-        float[] u = total <= (1 << 26) ? Scratch.get(Scratch.WINOGRAD_U, total) : new float[total];
+        float[] u = total <= (1 << 25) ? Scratch.get(Scratch.WINOGRAD_U, total) : new float[total];
         int comp = (int) size, mr = GemmKernel.MR, depth = PackedGemm.sliceDepth(c), mPad = PackedGemm.roundUp(o, mr);
         int panels = PackedGemm.ceilDiv(o, mr);
         // Panel by panel (MR output channels), so each thread writes whole panels (no shared cache lines)
@@ -123,7 +123,7 @@ final class Winograd {
     }
 
     /** V[xi][ci][tile] for tile rows [ty0, ty1) of one image; ld of each component row is t. */
-    private static void inputTransform(float[] x, int xOff, int c, int h, int w, int padH, int padW, int tilesW,
+    static void inputTransform(float[] x, int xOff, int c, int h, int w, int padH, int padW, int tilesW,
                                        int ty0, int ty1, int t, float[] v) {
         int parts = Math.min(c, 4 * Threads.count());
         int half = tilesW + 1; // even/odd columns of the padded tile row: 2*tilesW + 2 columns in all

@@ -85,12 +85,13 @@ public final class ReproducibilityProbe {
         add(crc, y);
         add(crc, mean);
         add(crc, rstd);
-        // Winograd conv forward and input gradient, im2col conv forward and weight gradient.
+        // Winograd conv forward and both gradients, im2col conv forward and weight gradient.
         Conv2dSpec s = Conv2dSpec.of(1, 1);
         float[] img = Naive.random(rnd, 16 * 5 * 6), w = Naive.random(rnd, 16 * 16 * 9);
         float[] out = FastConv2d.forward(img, 1, 16, 5, 6, w, 16, 3, 3, null, s);
         add(crc, out);
         add(crc, FastConv2d.backwardInput(out, 1, 16, 5, 6, w, 16, 3, 3, s));
+        add(crc, FastConv2d.backwardWeight(out, img, 1, 16, 5, 6, 16, 3, 3, s));
         Conv2dSpec s2 = Conv2dSpec.of(2, 1);
         float[] w2 = Naive.random(rnd, 4 * 16 * 9);
         float[] out2 = FastConv2d.forward(img, 1, 16, 5, 6, w2, 4, 3, 3, null, s2);

@@ -94,6 +94,47 @@ class WinogradTest {
     }
 
     @Test
+    void weightGradientThroughWinogradMatchesReference() {
+        SplittableRandom rnd = new SplittableRandom(25);
+        int[][] cases = { // n, c, h, w, o, pad
+                {2, 16, 9, 10, 18, 1}, {1, 17, 8, 8, 16, 0}, {1, 16, 7, 5, 19, 2}, {3, 16, 6, 6, 16, 1}};
+        for (int[] k : cases) {
+            int n = k[0], c = k[1], h = k[2], w = k[3], o = k[4], pad = k[5];
+            Conv2dSpec s = Conv2dSpec.of(1, pad);
+            int oh = s.outH(h, 3), ow = s.outW(w, 3);
+            float[] go = Naive.random(rnd, n * o * oh * ow), x = Naive.random(rnd, n * c * h * w);
+            double[] e = Naive.conv2dBackwardWeight(go, x, n, c, h, w, o, 3, 3, s);
+            double[] bound = Naive.conv2dBackwardWeight(FastConv2dTest.abs(go), FastConv2dTest.abs(x), n, c, h, w, o, 3, 3, s);
+            assertTrue(FastConv2d.useWinograd(c, o, 3, 3, s));
+            float[] viaConv = FastConv2d.backwardWeight(go, x, n, c, h, w, o, 3, 3, s);
+            float[] oneRowChunks = WinogradWeightGrad.weightGrad(go, x, n, c, h, w, o, pad, pad, oh, ow, 1);
+            for (float[] got : new float[][] {viaConv, oneRowChunks}) {
+                // Sum over n*oh*ow products; the transforms add a few roundings per term: 4x the plain bound.
+                FastConv2dTest.assertClose(e, bound, got, 4 * (n * oh * ow + 2), "weight grad " + java.util.Arrays.toString(k));
+            }
+        }
+    }
+
+    @Test
+    void weightGradientErrorStaysCloseToIm2col() {
+        SplittableRandom rnd = new SplittableRandom(26);
+        int n = 1, c = 32, h = 32, w = 32, o = 24;
+        Conv2dSpec s = Conv2dSpec.of(1, 1);
+        float[] go = Naive.random(rnd, n * o * h * w), x = Naive.random(rnd, n * c * h * w);
+        for (int i = 0; i < go.length; i++) go[i] *= 1f / 32; // O(1) gradients: 1024 terms of size 1/32
+        double[] e = Naive.conv2dBackwardWeight(go, x, n, c, h, w, o, 3, 3, s);
+        float[] win = WinogradWeightGrad.weightGrad(go, x, n, c, h, w, o, 1, 1, h, w);
+        // im2col reference path: dW = dY [O x P] * col^T
+        float[] col = new float[c * 9 * h * w], viaCol = new float[o * c * 9];
+        Im2col.im2col(x, 0, 0, c, h, w, 3, 3, s, w, 0, h, col);
+        Sgemm.gemm(false, true, o, c * 9, h * w, go, 0, h * w, col, 0, h * w, 0f, viaCol, 0, c * 9);
+        double errWin = maxAbsError(e, win), errCol = maxAbsError(e, viaCol);
+        System.out.printf("Winograd weight-gradient max abs error %.3g, im2col %.3g%n", errWin, errCol);
+        assertTrue(errWin <= 1e-5, "Winograd weight-gradient error " + errWin);
+        assertTrue(errWin <= 8 * errCol + 1e-7, "Winograd " + errWin + " vs im2col " + errCol);
+    }
+
+    @Test
     void sameCallTwiceGivesIdenticalBits() {
         SplittableRandom rnd = new SplittableRandom(24);
         float[] x = Naive.random(rnd, 32 * 12 * 12), wt = weights(rnd, 32, 32);
