@@ -64,6 +64,21 @@ class DeviceMemoryTest {
     }
 
     @Test
+    void anUnreachableUnfreedTensorIsReleasedAfterGarbageCollection() throws Exception {
+        DeviceBackends.openClOrSkip();
+        try (DeviceBackend cl = dev.unitune.kernels.opencl.OpenClBackend.create()) {
+            long start = cl.allocatedBytes();
+            cl.fill(DType.F32, 1, 4096); // dropped at once, never closed, in no scope
+            assertEquals(start + 16384, cl.allocatedBytes());
+            for (int i = 0; i < 200 && cl.allocatedBytes() != start; i++) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertEquals(start, cl.allocatedBytes(), "the Cleaner safety net should have released the buffer");
+        }
+    }
+
+    @Test
     void foreignTensorsAreRefusedNamingBothBackends() {
         DeviceBackend cl = DeviceBackends.openClOrSkip();
         Tensor cpu = Backends.cpu().fill(DType.F32, 1, 3);

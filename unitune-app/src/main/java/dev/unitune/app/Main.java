@@ -19,20 +19,7 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns the exit code (tests call this instead of main). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
-        // TEMPORARY during parallel development: subcommands written by other modules' authors are added when present.
-        addIfPresent(cl.getSubcommands().get("weights"), "WeightsInspectCommand", "WeightsConvertCommand", "GoldenCheckCommand");
-        addIfPresent(cl.getSubcommands().get("bench"), "BenchKernelsCommand", "BenchUnetCommand");
         cl.setExecutionExceptionHandler(new CliErrors());
         return cl.execute(args);
-    }
-
-    private static void addIfPresent(CommandLine parent, String... simpleNames) {
-        for (String n : simpleNames) {
-            try {
-                parent.addSubcommand(Class.forName("dev.unitune.app.cli." + n).getDeclaredConstructor().newInstance());
-            } catch (ReflectiveOperationException ignored) {
-                // not written yet
-            }
-        }
     }
 }

@@ -4,7 +4,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** `unitune bench ...`: benchmarks against named peers, run in the same process and machine. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (kernels, unet) against named peers.")
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        subcommands = {BenchKernelsCommand.class, BenchUnetCommand.class},
+        description = "Benchmarks (kernels, unet) against named peers.")
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -4,7 +4,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** `unitune weights ...`: read, convert and check weight files. */
-@Command(name = "weights", mixinStandardHelpOptions = true, description = "Inspect, convert and golden-check weight files.")
+@Command(name = "weights", mixinStandardHelpOptions = true,
+        subcommands = {WeightsInspectCommand.class, WeightsConvertCommand.class, GoldenCheckCommand.class},
+        description = "Inspect, convert and golden-check weight files.")
 public final class WeightsCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
