@@ -25,7 +25,13 @@ final class ConvOps {
                 s.strideH(), s.strideW(), s.padH(), s.padW(), s.dilationH(), s.dilationW(), g, x[1] / g, w[0] / g};
     }
 
-    private static int tiles(int n) { return Math.max(1, (n + 63) / 64); }
+    /** Launches a conv pass as an M x N implicit GEMM per group, with 128x128 tiles when large enough. */
+    private void launch(String kernel, int m, int n, int groups, Object... args) {
+        boolean big = GemmOps.bigTiles(m, n, groups);
+        int t = big ? 128 : 64;
+        b.dev.launch("conv", big ? kernel + "_128" : kernel, new int[] {Math.max(1, (n + t - 1) / t), Math.max(1, (m + t - 1) / t), groups},
+                new int[] {16, 16, 1}, args);
+    }
 
     Tensor forward(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec) {
         b.buf(x);
@@ -34,14 +40,30 @@ final class ConvOps {
         if (bias != null && (bias.rank() != 1 || bias.dim(0) != g[4]))
             throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape()) + " for " + g[4] + " output channels");
         DType dtype = x.dtype();
+        if ((dtype == DType.F16 || dtype == DType.BF16) && w.dtype() == dtype && b.tensorCoreGemm()) return forwardTensorCores(x, w, bias, g);
         Tensor xf = b.f32(x), wf = b.f32(w), bf = bias == null ? null : b.f32(bias);
         Tensor out = b.alloc(DType.F32, g[0], g[4], g[5], g[6]);
         int cols = g[0] * g[5] * g[6];
         if (out.numel() > 0)
-            b.dev.launch("conv", "conv2d_forward", new int[] {tiles(cols), tiles(g[17]), g[15]}, new int[] {16, 16, 1},
-                    b.buf(xf), b.buf(wf), bf == null ? b.buf(wf) : b.buf(bf), bf == null ? 0 : 1, b.buf(out), g);
+            launch("conv2d_forward", g[17], cols, g[15], b.buf(xf), b.buf(wf), bf == null ? b.buf(wf) : b.buf(bf), bf == null ? 0 : 1, b.buf(out), g);
         DeviceBackend.dropTemp(xf, x);
         DeviceBackend.dropTemp(wf, w);
+        DeviceBackend.dropTemp(bf, bias);
+        return b.fromF32(out, dtype);
+    }
+
+    /** F16/BF16 forward on the CUDA tensor-core kernel (gemm_tc.cu): 16-bit operands, f32 accumulation and bias. */
+    private Tensor forwardTensorCores(Tensor x, Tensor w, Tensor bias, int[] g) {
+        DType dtype = x.dtype();
+        Tensor xc = b.contiguousAs(x, dtype), wc = b.contiguousAs(w, dtype), bf = bias == null ? null : b.f32(bias);
+        Tensor out = b.alloc(DType.F32, g[0], g[4], g[5], g[6]);
+        int cols = g[0] * g[5] * g[6];
+        if (out.numel() > 0)
+            b.dev.launch("gemm_tc", "conv2d_forward_tc", new int[] {Math.max(1, (cols + 63) / 64), Math.max(1, (g[17] + 63) / 64), g[15]},
+                    new int[] {128, 1, 1}, dtype == DType.BF16 ? 1 : 0, b.buf(xc), b.buf(wc), bf == null ? b.buf(out) : b.buf(bf),
+                    bf == null ? 0 : 1, b.buf(out), g);
+        DeviceBackend.dropTemp(xc, x);
+        DeviceBackend.dropTemp(wc, w);
         DeviceBackend.dropTemp(bf, bias);
         return b.fromF32(out, dtype);
     }
@@ -56,8 +78,7 @@ final class ConvOps {
         Tensor dx = b.alloc(DType.F32, inputShape);
         int cols = g[0] * g[2] * g[3];
         if (dx.numel() > 0)
-            b.dev.launch("conv", "conv2d_backward_input", new int[] {tiles(cols), tiles(g[16]), g[15]}, new int[] {16, 16, 1},
-                    b.buf(gf), b.buf(wf), b.buf(dx), g);
+            launch("conv2d_backward_input", g[16], cols, g[15], b.buf(gf), b.buf(wf), b.buf(dx), g);
         DeviceBackend.dropTemp(gf, gradOut);
         DeviceBackend.dropTemp(wf, w);
         return b.fromF32(dx, dtype);
@@ -73,8 +94,7 @@ final class ConvOps {
         Tensor dw = b.alloc(DType.F32, weightShape);
         int cols = g[16] * g[7] * g[8];
         if (dw.numel() > 0)
-            b.dev.launch("conv", "conv2d_backward_weight", new int[] {tiles(cols), tiles(g[17]), g[15]}, new int[] {16, 16, 1},
-                    b.buf(gf), b.buf(xf), b.buf(dw), g);
+            launch("conv2d_backward_weight", g[17], cols, g[15], b.buf(gf), b.buf(xf), b.buf(dw), g);
         DeviceBackend.dropTemp(gf, gradOut);
         DeviceBackend.dropTemp(xf, x);
         return b.fromF32(dw, dtype);

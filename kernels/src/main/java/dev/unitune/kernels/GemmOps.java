@@ -13,6 +13,15 @@ import java.util.Arrays;
  */
 final class GemmOps {
     private static final int MAX_GRID_Z = 65535;
+
+    /**
+     * Output elements (M*N*batches) from which the 128x128-tile kernels are used, when M and N are both
+     * >= 128: enough 128x128 tiles to fill a GPU. Smaller problems keep 64x64 tiles for parallelism.
+     * Tests lower it to exercise the big-tile kernels on small shapes.
+     */
+    static long bigTileMinOutputs = 4L << 20;
+
+    static boolean bigTiles(long m, long n, long batches) { return m >= 128 && n >= 128 && m * n * batches >= bigTileMinOutputs; }
     private final DeviceBackend b;
 
     GemmOps(DeviceBackend b) { this.b = b; }
@@ -50,6 +59,9 @@ final class GemmOps {
                         b.dev.launch("gemm_tc", "gemm_tc_16", new int[] {(N + 63) / 64, (M + 63) / 64, z}, new int[] {128, 1, 1},
                                 dtype == DType.BF16 ? 1 : 0, b.buf(af), b.buf(aOffT), aRow, aCol, b.buf(bf), b.buf(bOffT), bRow, bCol,
                                 b.buf(out), M, N, Ka, base);
+                    else if (bigTiles(M, N, batches))
+                        b.dev.launch("gemm", "gemm_f32_128", new int[] {(N + 127) / 128, (M + 127) / 128, z}, new int[] {16, 16, 1},
+                                b.buf(af), b.buf(aOffT), aRow, aCol, b.buf(bf), b.buf(bOffT), bRow, bCol, b.buf(out), M, N, Ka, base);
                     else b.dev.launch("gemm", "gemm_f32", new int[] {(N + 63) / 64, (M + 63) / 64, z}, new int[] {16, 16, 1},
                             b.buf(af), b.buf(aOffT), aRow, aCol, b.buf(bf), b.buf(bOffT), bRow, bCol, b.buf(out), M, N, Ka, base);
                 }

@@ -127,6 +127,29 @@ abstract class DeviceOpsContract {
         }
     }
 
+    /** The 128x128-tile GEMM and conv kernels (normally for large problems), forced on small shapes. */
+    @Test
+    void bigTileKernels() {
+        long saved = GemmOps.bigTileMinOutputs;
+        GemmOps.bigTileMinOutputs = 0;
+        try {
+            Tensor[] a = pair(cl, 60, 2, 130, 70), bm = pair(cl, 61, 70, 150);
+            assertClose("matmul 128-tile", cpu.matmul(a[0], bm[0], false, false), cl.matmul(a[1], bm[1], false, false), RT, 1e-5);
+            Conv2dSpec spec = Conv2dSpec.of(1, 1);
+            Tensor[] x = pair(cl, 62, 1, 16, 12, 12), w = pair(cl, 63, 128, 16, 3, 3);
+            Tensor e = cpu.conv2d(x[0], w[0], null, spec);
+            assertClose("conv2d 128-tile", e, cl.conv2d(x[1], w[1], null, spec), RT, 1e-4);
+            Tensor[] gy = pair(cl, 64, e.shape());
+            assertClose("conv2d dWeight 128-tile", cpu.conv2dBackwardWeight(gy[0], x[0], w[0].shape(), spec),
+                    cl.conv2dBackwardWeight(gy[1], x[1], w[1].shape(), spec), RT, 1e-4);
+            Tensor[] x2 = pair(cl, 65, 1, 128, 12, 12), w2 = pair(cl, 66, 8, 128, 3, 3), gy2 = pair(cl, 67, 1, 8, 12, 12);
+            assertClose("conv2d dInput 128-tile", cpu.conv2dBackwardInput(gy2[0], w2[0], x2[0].shape(), spec),
+                    cl.conv2dBackwardInput(gy2[1], w2[1], x2[1].shape(), spec), RT, 1e-4);
+        } finally {
+            GemmOps.bigTileMinOutputs = saved;
+        }
+    }
+
     @Test
     void softmaxFamily() {
         Tensor[] x = pair(cl, 16, 3, 5, 300);
@@ -249,8 +272,12 @@ abstract class DeviceOpsContract {
             assertClose(d.id() + " softmax", cpu.softmax(x[0], -1), cl.softmax(x[1], -1), rt, 1e-5);
             assertClose(d.id() + " sum", cpu.reduce(ReduceOp.SUM, x[0], new int[] {1, 2}, false), cl.reduce(ReduceOp.SUM, x[1], new int[] {1, 2}, false), rt, 1e-3);
             assertClose(d.id() + " groupNorm", cpu.groupNorm(x[0], null, null, 4, 1e-5).output(), cl.groupNorm(x[1], null, null, 4, 1e-5).output(), rt, 1e-3);
-            Tensor[] w = Compare.cast(pair(cl, 42, 4, 8, 3, 3), d);
-            assertClose(d.id() + " conv2d", cpu.conv2d(x[0], w[0], null, Conv2dSpec.of(1, 1)), cl.conv2d(x[1], w[1], null, Conv2dSpec.of(1, 1)), rt, 1e-3);
+            Tensor[] w = Compare.cast(pair(cl, 42, 4, 8, 3, 3), d), cb = Compare.cast(pair(cl, 44, 4), d);
+            assertClose(d.id() + " conv2d", cpu.conv2d(x[0], w[0], cb[0], Conv2dSpec.of(1, 1)), cl.conv2d(x[1], w[1], cb[1], Conv2dSpec.of(1, 1)), rt, 1e-3);
+            // several tiles and k-steps of the CUDA tensor-core conv (M = 70 output channels, K = 8*9 = 72, N = 2*11*9 = 198)
+            Tensor[] xb = Compare.cast(pair(cl, 45, 2, 8, 11, 9), d), wb = Compare.cast(pair(cl, 46, 70, 8, 3, 3), d);
+            assertClose(d.id() + " conv2d multi-tile", cpu.conv2d(xb[0], wb[0], null, Conv2dSpec.of(1, 1)),
+                    cl.conv2d(xb[1], wb[1], null, Conv2dSpec.of(1, 1)), rt, 1e-2);
             Tensor[] q = Compare.cast(pair(cl, 43, 1, 2, 9, 8), d);
             assertClose(d.id() + " attention", cpu.attention(q[0], q[0], q[0], null, 0.35, true).output(),
                     cl.attention(q[1], q[1], q[1], null, 0.35, true).output(), rt, 1e-3);

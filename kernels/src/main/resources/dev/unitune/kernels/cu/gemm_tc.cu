@@ -1,8 +1,9 @@
 /*
  * CUDA-only tensor-core GEMM for F16/BF16 operands with F32 accumulation and an F32 result (the Java side
- * rounds it to the operands' dtype), on mma.sync.aligned.m16n8k16 (sm_80+). Same operand convention as
+ * rounds it to the operands' dtype), on mma.sync.aligned.m16n8k16 (sm_80+), used by matmul and by the
+ * conv2d forward pass (implicit GEMM). Same operand convention as
  * gemm.cu: strided A [M,K] and B [K,N] per batch, per-batch element offsets, transposes as swapped
- * strides. CPU reference: CpuBackend.matmul (which computes F16/BF16 in F32 and rounds once).
+ * strides. CPU references: CpuBackend.matmul and CpuBackend.conv2d (F16/BF16 computed in F32, rounded once).
  *
  * Block: 128 threads = 4 warps in a 2x2 grid over a 64x64 output tile; each warp owns 32x32 = 2 x 4
  * m16n8 accumulator tiles. K advances 32 at a time through shared memory, A stored [m][k] and B stored
@@ -30,60 +31,111 @@ DEVICE void mma_16816(float* d, const u32* a, const u32* b, int bf16) {
     }
 }
 
+/*
+ * The tile loop as a macro over element accessors, so the matmul and the implicit-GEMM convolution share
+ * the fragment code: A_AT(m, k) and B_AT(k, n) return one in-range 16-bit value, STORE_AT(m, n, v) stores
+ * one f32 result. TC_LOCALS goes at kernel scope.
+ */
+#define TC_LOCALS \
+    __shared__ __align__(16) u16 as[TC_BM][TC_BK + TC_PAD]; \
+    __shared__ __align__(16) u16 bs[TC_BN][TC_BK + TC_PAD];
+
+#define TC_TILE_GEMM(M_, N_, K_, A_AT, B_AT, STORE_AT) \
+    do { \
+        int m0 = BLOCK_Y * TC_BM, n0 = BLOCK_X * TC_BN; \
+        int tid = THREAD_X, warp = tid >> 5, lane = tid & 31; \
+        int wm = (warp >> 1) * 32, wn = (warp & 1) * 32; \
+        int g = lane >> 2, t = lane & 3; \
+        float acc[2][4][4]; \
+        for (int i = 0; i < 2; i++) \
+            for (int j = 0; j < 4; j++) \
+                for (int r = 0; r < 4; r++) acc[i][j][r] = 0.0f; \
+        for (int k0 = 0; k0 < (K_); k0 += TC_BK) { \
+            for (int e = tid; e < TC_BM * TC_BK; e += 128) { \
+                int r = e / TC_BK, kk = e % TC_BK, gm = m0 + r, gk = k0 + kk; \
+                as[r][kk] = (gm < (M_) && gk < (K_)) ? A_AT(gm, gk) : (u16) 0; \
+            } \
+            for (int e = tid; e < TC_BN * TC_BK; e += 128) { \
+                int n = e / TC_BK, kk = e % TC_BK, gn = n0 + n, gk = k0 + kk; \
+                bs[n][kk] = (gn < (N_) && gk < (K_)) ? B_AT(gk, gn) : (u16) 0; \
+            } \
+            __syncthreads(); \
+            for (int ks = 0; ks < TC_BK; ks += 16) { \
+                u32 af[2][4], bfr[4][2]; \
+                for (int mi = 0; mi < 2; mi++) { \
+                    int r = wm + mi * 16 + g; \
+                    af[mi][0] = *(const u32*) &as[r][ks + 2 * t]; \
+                    af[mi][1] = *(const u32*) &as[r + 8][ks + 2 * t]; \
+                    af[mi][2] = *(const u32*) &as[r][ks + 2 * t + 8]; \
+                    af[mi][3] = *(const u32*) &as[r + 8][ks + 2 * t + 8]; \
+                } \
+                for (int ni = 0; ni < 4; ni++) { \
+                    int n = wn + ni * 8 + g; \
+                    bfr[ni][0] = *(const u32*) &bs[n][ks + 2 * t]; \
+                    bfr[ni][1] = *(const u32*) &bs[n][ks + 2 * t + 8]; \
+                } \
+                for (int mi = 0; mi < 2; mi++) \
+                    for (int ni = 0; ni < 4; ni++) mma_16816(acc[mi][ni], af[mi], bfr[ni], isBf16); \
+            } \
+            __syncthreads(); \
+        } \
+        for (int mi = 0; mi < 2; mi++) \
+            for (int ni = 0; ni < 4; ni++) { \
+                int r = m0 + wm + mi * 16 + g, col = n0 + wn + ni * 8 + 2 * t; \
+                for (int h = 0; h < 2; h++) { \
+                    int rr = r + 8 * h; \
+                    if (rr >= (M_)) continue; \
+                    if (col < (N_)) STORE_AT(rr, col, acc[mi][ni][2 * h]); \
+                    if (col + 1 < (N_)) STORE_AT(rr, col + 1, acc[mi][ni][2 * h + 1]); \
+                } \
+            } \
+    } while (0)
+
 KERNEL void gemm_tc_16(int isBf16, const u16* A, const int* aOffsets, int aRowStride, int aColStride,
                        const u16* B, const int* bOffsets, int bRowStride, int bColStride,
                        float* C, int M, int N, int K, int batchBase) {
-    __shared__ __align__(16) u16 as[TC_BM][TC_BK + TC_PAD];
-    __shared__ __align__(16) u16 bs[TC_BN][TC_BK + TC_PAD];
+    TC_LOCALS
     int batch = batchBase + BLOCK_Z;
     const u16* a = A + aOffsets[batch];
     const u16* b = B + bOffsets[batch];
     float* c = C + (i64) batch * M * N;
-    int m0 = BLOCK_Y * TC_BM, n0 = BLOCK_X * TC_BN;
-    int tid = THREAD_X, warp = tid >> 5, lane = tid & 31;
-    int wm = (warp >> 1) * 32, wn = (warp & 1) * 32;
-    int g = lane >> 2, t = lane & 3;
-    float acc[2][4][4];
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 4; j++)
-            for (int r = 0; r < 4; r++) acc[i][j][r] = 0.0f;
-    for (int k0 = 0; k0 < K; k0 += TC_BK) {
-        for (int e = tid; e < TC_BM * TC_BK; e += 128) {
-            int r = e / TC_BK, kk = e % TC_BK, gm = m0 + r, gk = k0 + kk;
-            as[r][kk] = (gm < M && gk < K) ? a[(i64) gm * aRowStride + (i64) gk * aColStride] : (u16) 0;
-        }
-        for (int e = tid; e < TC_BN * TC_BK; e += 128) {
-            int n = e / TC_BK, kk = e % TC_BK, gn = n0 + n, gk = k0 + kk;
-            bs[n][kk] = (gn < N && gk < K) ? b[(i64) gk * bRowStride + (i64) gn * bColStride] : (u16) 0;
-        }
-        __syncthreads();
-        for (int ks = 0; ks < TC_BK; ks += 16) {
-            u32 af[2][4], bfr[4][2];
-            for (int mi = 0; mi < 2; mi++) {
-                int r = wm + mi * 16 + g;
-                af[mi][0] = *(const u32*) &as[r][ks + 2 * t];
-                af[mi][1] = *(const u32*) &as[r + 8][ks + 2 * t];
-                af[mi][2] = *(const u32*) &as[r][ks + 2 * t + 8];
-                af[mi][3] = *(const u32*) &as[r + 8][ks + 2 * t + 8];
-            }
-            for (int ni = 0; ni < 4; ni++) {
-                int n = wn + ni * 8 + g;
-                bfr[ni][0] = *(const u32*) &bs[n][ks + 2 * t];
-                bfr[ni][1] = *(const u32*) &bs[n][ks + 2 * t + 8];
-            }
-            for (int mi = 0; mi < 2; mi++)
-                for (int ni = 0; ni < 4; ni++) mma_16816(acc[mi][ni], af[mi], bfr[ni], isBf16);
-        }
-        __syncthreads();
-    }
-    for (int mi = 0; mi < 2; mi++)
-        for (int ni = 0; ni < 4; ni++) {
-            int r = m0 + wm + mi * 16 + g, col = n0 + wn + ni * 8 + 2 * t;
-            for (int h = 0; h < 2; h++) {
-                int rr = r + 8 * h;
-                if (rr >= M) continue;
-                if (col < N) c[(i64) rr * N + col] = acc[mi][ni][2 * h];
-                if (col + 1 < N) c[(i64) rr * N + col + 1] = acc[mi][ni][2 * h + 1];
-            }
-        }
+#define MM_A(m, k) a[(i64) (m) * aRowStride + (i64) (k) * aColStride]
+#define MM_B(k, n) b[(i64) (k) * bRowStride + (i64) (n) * bColStride]
+#define MM_STORE(m, n, v) c[(i64) (m) * N + (n)] = (v)
+    TC_TILE_GEMM(M, N, K, MM_A, MM_B, MM_STORE);
+}
+
+/*
+ * conv2d forward on tensor cores for contiguous f16/bf16 NCHW x and OIHW w (f32 out, bias added in f32):
+ * the implicit GEMM of conv.cu (M = Og, N = batch*OH*OW, K = Cg*kH*kW, the im2col operand gathered in
+ * the tile loads), group in grid z. The geometry struct matches ConvGeom in conv.cu.
+ */
+typedef struct {
+    int batch, C, H, W;
+    int O, OH, OW;
+    int kH, kW;
+    int strideH, strideW, padH, padW, dilH, dilW;
+    int groups, Cg, Og;
+} ConvGeomTc;
+
+DEVICE u16 conv_tc_b(const u16* x, ConvGeomTc g, int grp, int k, int col) {
+    int kw = k % g.kW, tt = k / g.kW, kh = tt % g.kH, c = tt / g.kH;
+    int ow = col % g.OW, t2 = col / g.OW, oh = t2 % g.OH, n = t2 / g.OH;
+    int ih = oh * g.strideH - g.padH + kh * g.dilH, iw = ow * g.strideW - g.padW + kw * g.dilW;
+    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return (u16) 0;
+    return x[(((i64) n * g.C + grp * g.Cg + c) * g.H + ih) * g.W + iw];
+}
+
+KERNEL void conv2d_forward_tc(int isBf16, const u16* x, const u16* w, const float* bias, int hasBias, float* out, ConvGeomTc cg) {
+    TC_LOCALS
+    int grp = BLOCK_Z;
+    int K = cg.Cg * cg.kH * cg.kW;
+    int Ncols = cg.batch * cg.OH * cg.OW;
+    const u16* wg = w + (i64) grp * cg.Og * K;
+#define CT_A(m, k) wg[(i64) (m) * K + (k)]
+#define CT_B(k, col) conv_tc_b(x, cg, grp, (k), (col))
+#define CT_STORE(m, col, v) { \
+        int ow_ = (col) % cg.OW, t_ = (col) / cg.OW, oh_ = t_ % cg.OH, n_ = t_ / cg.OH, o_ = grp * cg.Og + (m); \
+        out[(((i64) n_ * cg.O + o_) * cg.OH + oh_) * cg.OW + ow_] = (v) + (hasBias ? bias[o_] : 0.0f); }
+    TC_TILE_GEMM(cg.Og, Ncols, K, CT_A, CT_B, CT_STORE);
 }

@@ -18,9 +18,6 @@ import dev.unitune.tensor.cpu.fast.VecKernels;
 final class NormKernels {
     private NormKernels() {}
 
-    /** How the affine parameters index a row: value for element (row, col) is p[channelOf(row, col)]. */
-    private interface ChannelOf { int at(int row, int col); }
-
     private static void checkParam(String op, String name, Tensor p, Tensor x, int[] wantShape) {
         if (p == null) return;
         if (p.dtype() != x.dtype()) throw new IllegalArgumentException(op + ": " + name + " dtype " + p.dtype().id() + " differs from x " + x.dtype().id());
@@ -36,9 +33,8 @@ final class NormKernels {
         checkParam("groupNorm", "weight", weight, x, new int[]{c});
         checkParam("groupNorm", "bias", bias, x, new int[]{c});
         int spatial = c == 0 || n == 0 ? 0 : x.numel() / (n * c);
-        int cpg = c / groups, cols = cpg * spatial;
-        ChannelOf ch = (row, col) -> (row % groups) * cpg + col / Math.max(spatial, 1);
-        return normalize("groupNorm", x, weight, bias, eps, n * groups, cols, ch, new int[]{n, groups});
+        int cpg = c / groups;
+        return normalize("groupNorm", x, weight, bias, eps, n * groups, groups, cpg, spatial, new int[]{n, groups});
     }
 
     static NormResult layerNorm(Tensor x, int dims, Tensor weight, Tensor bias, double eps) {
@@ -50,12 +46,14 @@ final class NormKernels {
         checkParam("layerNorm", "weight", weight, x, normShape);
         checkParam("layerNorm", "bias", bias, x, normShape);
         int cols = Shape.numel(normShape), rows = Shape.numel(lead);
-        return normalize("layerNorm", x, weight, bias, eps, rows, cols, (row, col) -> col, lead);
+        return normalize("layerNorm", x, weight, bias, eps, rows, 1, cols, 1, lead);
     }
 
-    private static NormResult normalize(String op, Tensor x, Tensor weight, Tensor bias, double eps, int rows, int cols,
-                                        ChannelOf ch, int[] statShape) {
+    /** Row r holds channels (r % groups) * cpg .. + cpg, each spanning `spatial` consecutive values. */
+    private static NormResult normalize(String op, Tensor x, Tensor weight, Tensor bias, double eps, int rows, int groups, int cpg,
+                                        int spatial, int[] statShape) {
         DType dt = x.dtype();
+        int cols = cpg * spatial;
         if (!dt.isFloating()) throw new IllegalArgumentException(op + " needs a float tensor, got " + dt.id());
         if (!(eps >= 0)) throw new IllegalArgumentException(op + ": eps must be >= 0, got " + eps);
         if (cols == 0 && rows > 0) throw new IllegalArgumentException(op + ": rows of x " + Shape.str(x.shape()) + " are empty");
@@ -74,9 +72,9 @@ final class NormKernels {
                     double rs = 1.0 / Math.sqrt(ss / cols + eps);
                     mean[r] = m;
                     rstd[r] = rs;
-                    for (int j = 0; j < cols; j++) {
-                        int cI = ch.at(r, j);
-                        y[o + j] = (v[o + j] - m) * rs * (w == null ? 1 : w[cI]) + (b == null ? 0 : b[cI]);
+                    for (int ci = 0, c0 = (r % groups) * cpg; ci < cpg; ci++) {
+                        double wc = w == null ? 1 : w[c0 + ci], bc = b == null ? 0 : b[c0 + ci];
+                        for (int i = o + ci * spatial, e = i + spatial; i < e; i++) y[i] = (v[i] - m) * rs * wc + bc;
                     }
                 }
             });
@@ -88,9 +86,9 @@ final class NormKernels {
             float[] w = weight == null ? null : HostArrays.floats(weight), b = bias == null ? null : HostArrays.floats(bias);
             ElementwiseKernels.parallelRange(rows, (r0, r1) -> {
                 for (int r = r0; r < r1; r++)
-                    for (int j = 0, o = r * cols; j < cols; j++) {
-                        int cI = ch.at(r, j);
-                        y[o + j] = y[o + j] * (w == null ? 1f : w[cI]) + (b == null ? 0f : b[cI]);
+                    for (int ci = 0, c0 = (r % groups) * cpg; ci < cpg; ci++) {
+                        float wc = w == null ? 1f : w[c0 + ci], bc = b == null ? 0f : b[c0 + ci];
+                        for (int i = r * cols + ci * spatial, e = i + spatial; i < e; i++) y[i] = y[i] * wc + bc;
                     }
             });
         }
@@ -106,8 +104,7 @@ final class NormKernels {
         checkParam("groupNormBackward", "weight", weight, x, new int[]{c});
         int spatial = c == 0 || n == 0 ? 0 : x.numel() / (n * c);
         int cpg = c / groups;
-        ChannelOf ch = (row, col) -> (row % groups) * cpg + col / Math.max(spatial, 1);
-        return normBackward("groupNormBackward", gradOut, x, mean, rstd, weight, n * groups, cpg * spatial, ch, c, new int[]{c});
+        return normBackward("groupNormBackward", gradOut, x, mean, rstd, weight, n * groups, groups, cpg, spatial, new int[]{c});
     }
 
     static NormGrads layerNormBackward(Tensor gradOut, Tensor x, Tensor mean, Tensor rstd, Tensor weight, int dims) {
@@ -117,17 +114,20 @@ final class NormKernels {
         int[] normShape = java.util.Arrays.copyOfRange(s, s.length - dims, s.length);
         checkParam("layerNormBackward", "weight", weight, x, normShape);
         int cols = Shape.numel(normShape), rows = cols == 0 ? 0 : x.numel() / cols;
-        return normBackward("layerNormBackward", gradOut, x, mean, rstd, weight, rows, cols, (row, col) -> col, cols, normShape);
+        return normBackward("layerNormBackward", gradOut, x, mean, rstd, weight, rows, 1, cols, 1, normShape);
     }
 
     /**
      * With xhat = (x - mean) * rstd and g = gradOut * weight: dx = rstd * (g - mean(g) - xhat * mean(g * xhat))
      * per row; dweight[c] = sum gradOut * xhat and dbias[c] = sum gradOut over every element of channel c.
      * Weight and bias gradients are returned when weight is given (an affine norm), else both are null.
+     * Row r holds channels (r % groups) * cpg .. + cpg, each spanning `spatial` consecutive values (layer
+     * norm: one group, cpg = cols, spatial = 1), so the loops below need no per-element index arithmetic.
      */
     private static NormGrads normBackward(String op, Tensor gradOut, Tensor x, Tensor meanT, Tensor rstdT, Tensor weight,
-                                          int rows, int cols, ChannelOf ch, int channels, int[] paramShape) {
+                                          int rows, int groups, int cpg, int spatial, int[] paramShape) {
         DType dt = x.dtype();
+        int cols = cpg * spatial, channels = groups * cpg;
         if (!dt.isFloating()) throw new IllegalArgumentException(op + " needs float tensors, got " + dt.id());
         if (!gradOut.sameShape(x)) throw new IllegalArgumentException(op + ": gradOut " + Shape.str(gradOut.shape()) + " differs from x " + Shape.str(x.shape()));
         if (meanT.numel() != rows || rstdT.numel() != rows)
@@ -137,31 +137,40 @@ final class NormKernels {
         double[] dx = new double[xv.length];
         ElementwiseKernels.parallelRange(rows, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                int o = r * cols;
-                double sg = 0, sgx = 0;
-                for (int j = 0; j < cols; j++) {
-                    double g = gy[o + j] * (w == null ? 1 : w[ch.at(r, j)]);
-                    double xh = (xv[o + j] - mean[r]) * rstd[r];
-                    sg += g;
-                    sgx += g * xh;
+                int o = r * cols, c0 = (r % groups) * cpg;
+                double m = mean[r], rs = rstd[r], sg = 0, sgx = 0;
+                for (int ci = 0; ci < cpg; ci++) {
+                    double wc = w == null ? 1 : w[c0 + ci];
+                    for (int i = o + ci * spatial, e = i + spatial; i < e; i++) {
+                        double g = gy[i] * wc;
+                        sg += g;
+                        sgx += g * (xv[i] - m) * rs;
+                    }
                 }
                 double mg = sg / cols, mgx = sgx / cols;
-                for (int j = 0; j < cols; j++) {
-                    double g = gy[o + j] * (w == null ? 1 : w[ch.at(r, j)]);
-                    double xh = (xv[o + j] - mean[r]) * rstd[r];
-                    dx[o + j] = rstd[r] * (g - mg - xh * mgx);
+                for (int ci = 0; ci < cpg; ci++) {
+                    double wc = w == null ? 1 : w[c0 + ci];
+                    for (int i = o + ci * spatial, e = i + spatial; i < e; i++)
+                        dx[i] = rs * (gy[i] * wc - mg - (xv[i] - m) * rs * mgx);
                 }
             }
         });
         Tensor gx = HostArrays.fromDoubles(dx, dt, x.shape());
         if (weight == null) return new NormGrads(gx, null, null);
         double[] dw = new double[channels], db = new double[channels];
-        for (int r = 0; r < rows; r++) // sequential: channel sums in a fixed order
-            for (int j = 0, o = r * cols; j < cols; j++) {
-                int cI = ch.at(r, j);
-                dw[cI] += gy[o + j] * (xv[o + j] - mean[r]) * rstd[r];
-                db[cI] += gy[o + j];
+        for (int r = 0; r < rows; r++) { // sequential: channel sums in a fixed order
+            int o = r * cols, c0 = (r % groups) * cpg;
+            double m = mean[r], rs = rstd[r];
+            for (int ci = 0; ci < cpg; ci++) {
+                double sw = 0, sb = 0;
+                for (int i = o + ci * spatial, e = i + spatial; i < e; i++) {
+                    sw += gy[i] * (xv[i] - m) * rs;
+                    sb += gy[i];
+                }
+                dw[c0 + ci] += sw;
+                db[c0 + ci] += sb;
             }
+        }
         return new NormGrads(gx, HostArrays.fromDoubles(dw, dt, paramShape), HostArrays.fromDoubles(db, dt, paramShape));
     }
 }

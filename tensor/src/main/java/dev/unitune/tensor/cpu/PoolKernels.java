@@ -57,8 +57,17 @@ final class PoolKernels {
         is[r - 1] = w;
         double[] gv = HostArrays.doubles(g), out = new double[Shape.numel(is)];
         for (int p = 0; p < planes; p++)
-            for (int y = 0; y < oh; y++)
-                for (int xx = 0; xx < ow; xx++) out[p * h * w + (y / fh) * w + xx / fw] += gv[p * oh * ow + y * ow + xx];
+            for (int iy = 0; iy < h; iy++) {
+                int dst = p * h * w + iy * w;
+                for (int y = iy * fh; y < iy * fh + fh; y++) { // the fh output rows that came from input row iy
+                    int src = p * oh * ow + y * ow;
+                    for (int ix = 0; ix < w; ix++) {
+                        double acc = 0;
+                        for (int k = 0; k < fw; k++) acc += gv[src + ix * fw + k];
+                        out[dst + ix] += acc;
+                    }
+                }
+            }
         return HostArrays.fromDoubles(out, g.dtype(), is);
     }
 

@@ -44,6 +44,17 @@ class CpuBackendSmokeTest {
     }
 
     @Test
+    void padCropsWithNegativePadsAndCreationOpsCheckValues() {
+        Tensor x = cpu.fromHost(new float[]{1, 2, 3, 4, 5, 6}, DType.F32, 2, 3);
+        assertArrayEquals(new float[]{2, 3, 9, 5, 6, 9}, cpu.pad(x, new int[]{-1, 1}, 9).toFloatArray(), "torch.nn.functional.pad(x, (-1, 1), value=9)");
+        assertArrayEquals(new float[]{0, 0, 0, 0, 0, 0, 1, 2, 3, 0}, cpu.pad(x.narrow(0, 0, 1), new int[]{1, 1, 1, 0}, 0).toFloatArray());
+        assertArrayEquals(new long[]{3, 5, 7}, (long[]) cpu.toHost(cpu.arange(DType.I64, 3, 2, 3)));
+        assertThrows(IllegalArgumentException.class, () -> cpu.fill(DType.I32, 0.5, 2));
+        assertArrayEquals(new float[]{0.5f, 0.5f}, cpu.fill(DType.F32, 0.5, 2).toFloatArray());
+        assertEquals(0, cpu.empty(DType.F64, 0, 3).numel());
+    }
+
+    @Test
     void boolMaskMeansAttendAndFullyMaskedRowsGiveZeros() {
         Tensor q = cpu.normal(DType.F32, 1, 0, 0, 1, 1, 1, 3, 4), k = cpu.normal(DType.F32, 2, 0, 0, 1, 1, 1, 2, 4);
         Tensor v = cpu.normal(DType.F32, 3, 0, 0, 1, 1, 1, 2, 4);

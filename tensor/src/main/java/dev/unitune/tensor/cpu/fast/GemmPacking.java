@@ -1,5 +1,7 @@
 package dev.unitune.tensor.cpu.fast;
 
+import jdk.incubator.vector.FloatVector;
+
 /**
  * Packs blocks of A and B into the layouts the micro-kernel streams through, padding partial panels
  * with zeros so the kernel never needs an edge case in its inner loop.
@@ -28,10 +30,11 @@ final class GemmPacking {
                 }
             } else {
                 // op(A)[i][p] = A[p][i] at aOff + p*lda + i: each p gives h consecutive values.
+                // Element loops, not System.arraycopy: copies of 6 floats cost more in call overhead than work.
                 int d = dst;
                 for (int p = 0; p < kc; p++, d += mr) {
                     int src = aOff + (p0 + p) * lda + i0 + r0;
-                    System.arraycopy(a, src, ap, d, h);
+                    for (int r = 0; r < h; r++) ap[d + r] = a[src + r];
                     for (int r = h; r < mr; r++) ap[d + r] = 0f;
                 }
             }
@@ -46,10 +49,19 @@ final class GemmPacking {
             int w = Math.min(nr, cols - c0);
             if (!transB) {
                 int d = dst;
-                for (int p = 0; p < kc; p++, d += nr) {
-                    int src = bOff + (p0 + p) * ldb + j0 + c0;
-                    System.arraycopy(b, src, bp, d, w);
-                    for (int j = w; j < nr; j++) bp[d + j] = 0f;
+                if (w == nr && nr % GemmKernel.L == 0) {
+                    // Full panel: each p is nr consecutive floats, copied as whole vectors.
+                    for (int p = 0; p < kc; p++, d += nr) {
+                        int src = bOff + (p0 + p) * ldb + j0 + c0;
+                        for (int j = 0; j < nr; j += GemmKernel.L)
+                            FloatVector.fromArray(GemmKernel.S, b, src + j).intoArray(bp, d + j);
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++, d += nr) {
+                        int src = bOff + (p0 + p) * ldb + j0 + c0;
+                        for (int j = 0; j < w; j++) bp[d + j] = b[src + j];
+                        for (int j = w; j < nr; j++) bp[d + j] = 0f;
+                    }
                 }
             } else {
                 // op(B)[p][j] = B[j][p] at bOff + j*ldb + p.

@@ -15,7 +15,9 @@ import static dev.unitune.tensor.cpu.fast.GemmKernel.NR;
 final class PackedGemm {
     private PackedGemm() {}
 
-    static final int KC = 256;
+    static final int KC = 256;           // a 256 x NR packed B panel (16 KiB at 256 bits) fits L1 beside A's
+    static final int MC = 120;           // multiple of MR: 120 x 256 floats = 120 KiB of packed A in L2
+    static final int NC = 128 * NR;      // 2048 columns at 256 bits: a 2 MiB packed B block in L3
 
     /**
      * Depth of each k slice: k split into ceil(k / KC) equal slices (the last may be shorter), so k = 320
@@ -25,8 +27,6 @@ final class PackedGemm {
         int slices = Math.max(1, ceilDiv(k, KC));
         return ceilDiv(k, slices);
     }
-    static final int MC = 120;           // multiple of MR: 120 x 256 floats = 120 KiB of packed A in L2
-    static final int NC = 128 * NR;      // 2048 columns at 256 bits: a 2 MiB packed B block in L3
 
     private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[MC * KC]);
     private static final ThreadLocal<float[]> EDGE = ThreadLocal.withInitial(() -> new float[MR * NR]);

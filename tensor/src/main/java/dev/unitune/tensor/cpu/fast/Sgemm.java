@@ -35,6 +35,11 @@ public final class Sgemm {
         if (batch > 1 && sC == 0 && m > 0 && n > 0)
             throw new IllegalArgumentException("gemmBatched: output stride sC is 0 for batch " + batch + " (outputs would overlap)");
         if (batch == 0 || m == 0 || n == 0) return;
+        // Offsets are linear in the index, so the first and last matrices bound all the others: check them
+        // before any work starts, so bad strides fail cleanly instead of after a partial result.
+        for (int i : new int[] {0, batch - 1})
+            checkArgs(transA, transB, m, n, k, a, toInt(aOff + i * sA, "A"), lda, b, toInt(bOff + i * sB, "B"), ldb,
+                    c, toInt(cOff + i * sC, "C"), ldc);
         int threads = Threads.count();
         long flopsEach = 2L * m * n * k;
         // Whole matrices per thread when the batch divides well over the threads (or is large): no

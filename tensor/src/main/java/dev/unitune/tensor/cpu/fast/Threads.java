@@ -2,6 +2,7 @@ package dev.unitune.tensor.cpu.fast;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -89,7 +90,13 @@ public final class Threads {
         };
         int helpers = Math.min(parts, count) - 1;
         List<ForkJoinTask<?>> tasks = new ArrayList<>(helpers);
-        for (int i = 0; i < helpers; i++) tasks.add(pool.submit(worker));
+        for (int i = 0; i < helpers; i++) {
+            try {
+                tasks.add(pool.submit(worker));
+            } catch (RejectedExecutionException e) {
+                break; // the pool was replaced by setCount meanwhile: the caller's loop below takes every part
+            }
+        }
         INSIDE.set(true); // the caller's parts run nested kernels inline, like the workers do
         try {
             worker.run();

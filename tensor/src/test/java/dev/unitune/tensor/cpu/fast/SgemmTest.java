@@ -132,5 +132,14 @@ class SgemmTest {
         e = assertThrows(IllegalArgumentException.class, () -> Sgemm.gemm(false, false, 2, 2, 3, a, 0, 2, b, 0, 2, 0f, c, 0, 2));
         assertTrue(e.getMessage().contains("leading dimension of A"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Sgemm.gemm(false, false, -1, 2, 3, a, 0, 3, b, 0, 2, 0f, c, 0, 2));
+        // batched: the last matrix of C runs past the array; nothing may be written before the error
+        float[] cb = new float[7];
+        e = assertThrows(IllegalArgumentException.class, () -> Sgemm.gemmBatched(2, false, false, 1, 2, 3, a, 0, 3, 3, b, 0, 2, 0,
+                0f, cb, 0, 2, 6));
+        assertTrue(e.getMessage().contains("matrix C"), e.getMessage());
+        assertArrayEquals(new float[7], cb);
+        e = assertThrows(IllegalArgumentException.class, () -> Sgemm.gemmBatched(2, false, false, 1, 2, 3, a, 0, 3, 3, b, 0, 2, 0,
+                0f, cb, 0, 2, 0));
+        assertTrue(e.getMessage().contains("sC is 0"), e.getMessage());
     }
 }

@@ -39,6 +39,25 @@ class ThreadsTest {
     }
 
     @Test
+    void partsReallyRunAtTheSameTime() {
+        int original = Threads.count();
+        try {
+            Threads.setCount(2);
+            // Two parts that can only finish if both are running at once.
+            java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);
+            Threads.parallelFor(2, i -> {
+                try {
+                    both.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new AssertionError("part " + i + " never met the other: parts ran one after the other", e);
+                }
+            });
+        } finally {
+            Threads.setCount(original);
+        }
+    }
+
+    @Test
     void rejectsANonPositiveCount() {
         var e = assertThrows(IllegalArgumentException.class, () -> Threads.setCount(0));
         assertTrue(e.getMessage().contains("must be >= 1"), e.getMessage());
