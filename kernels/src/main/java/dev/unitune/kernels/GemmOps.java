@@ -55,9 +55,15 @@ final class GemmOps {
             try (Tensor aOffT = b.fromHost(aOff, DType.I32, batches); Tensor bOffT = b.fromHost(bOff, DType.I32, batches)) {
                 for (int base = 0; base < batches; base += MAX_GRID_Z) {
                     int z = Math.min(MAX_GRID_Z, batches - base);
-                    if (tensorCores)
+                    int bf16 = dtype == DType.BF16 ? 1 : 0;
+                    int vecB = tensorCores ? vectorLayoutOfB(aRow, aCol, bRow, bCol, N, Ka, aOff, bOff) : -1;
+                    if (vecB >= 0) // 16-byte loads: bStride is the non-unit stride of B
+                        b.dev.launch("gemm_tc", "gemm_tc_16_vec", new int[] {(N + 63) / 64, (M + 63) / 64, z}, new int[] {128, 1, 1},
+                                bf16, b.buf(af), b.buf(aOffT), aRow, b.buf(bf), b.buf(bOffT), vecB == 1 ? bRow : bCol, vecB,
+                                b.buf(out), M, N, Ka, base);
+                    else if (tensorCores)
                         b.dev.launch("gemm_tc", "gemm_tc_16", new int[] {(N + 63) / 64, (M + 63) / 64, z}, new int[] {128, 1, 1},
-                                dtype == DType.BF16 ? 1 : 0, b.buf(af), b.buf(aOffT), aRow, aCol, b.buf(bf), b.buf(bOffT), bRow, bCol,
+                                bf16, b.buf(af), b.buf(aOffT), aRow, aCol, b.buf(bf), b.buf(bOffT), bRow, bCol,
                                 b.buf(out), M, N, Ka, base);
                     else if (bigTiles(M, N, batches))
                         b.dev.launch("gemm", "gemm_f32_128", new int[] {(N + 127) / 128, (M + 127) / 128, z}, new int[] {16, 16, 1},
@@ -70,6 +76,23 @@ final class GemmOps {
         DeviceBackend.dropTemp(af, a);
         DeviceBackend.dropTemp(bf, bt);
         return b.fromF32(out, dtype);
+    }
+
+    /**
+     * Whether gemm_tc_16_vec's 16-byte loads apply: A has unit k stride, K % 8 == 0, and every row start
+     * is 16-byte aligned; returns 1 when B has unit n stride (needs N % 8 == 0), 0 when B has unit k
+     * stride, -1 when neither layout fits (element-wise loads then).
+     */
+    static int vectorLayoutOfB(int aRow, int aCol, int bRow, int bCol, int n, int k, int[] aOff, int[] bOff) {
+        if (aCol != 1 || k % 8 != 0 || aRow % 8 != 0 || !allMultiplesOf8(aOff) || !allMultiplesOf8(bOff)) return -1;
+        if (bCol == 1 && bRow % 8 == 0 && n % 8 == 0) return 1;
+        if (bRow == 1 && bCol % 8 == 0) return 0;
+        return -1;
+    }
+
+    private static boolean allMultiplesOf8(int[] offsets) {
+        for (int o : offsets) if (o % 8 != 0) return false;
+        return true;
     }
 
     /** Element offset of each batch's matrix, batches in row-major order of the broadcast batch shape. */

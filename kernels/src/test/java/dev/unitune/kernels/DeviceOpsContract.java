@@ -111,6 +111,11 @@ abstract class DeviceOpsContract {
         // several 64x64 tiles and k-steps (the CUDA tensor-core kernel's tiling); bf16 keeps 8 bits, torch's rtol 1.6e-2
         Tensor[] p = Compare.cast(pair(cl, 36, 130, 100), DType.BF16), r = Compare.cast(pair(cl, 37, 150, 100), DType.BF16);
         assertClose("matmul bf16 multi-tile", cpu.matmul(p[0], r[0], false, true), cl.matmul(p[1], r[1], false, true), 1.6e-2, 1e-2);
+        // K, N multiples of 8 and aligned rows: the CUDA tensor-core kernel's 16-byte-load variant, both B layouts
+        Tensor[] p8 = Compare.cast(pair(cl, 38, 2, 130, 96), DType.F16), r8 = Compare.cast(pair(cl, 39, 96, 136), DType.F16);
+        Tensor[] r8t = Compare.cast(pair(cl, 47, 136, 96), DType.F16);
+        assertClose("matmul f16 aligned", cpu.matmul(p8[0], r8[0], false, false), cl.matmul(p8[1], r8[1], false, false), 1e-3, 1e-2);
+        assertClose("matmul f16 aligned transB", cpu.matmul(p8[0], r8t[0], false, true), cl.matmul(p8[1], r8t[1], false, true), 1e-3, 1e-2);
     }
 
     @Test

@@ -11,6 +11,9 @@ public final class CudaBackend extends DeviceBackend {
 
     @Override public String name() { return "cuda"; }
 
-    /** mma.sync tensor cores exist from sm_80, which CudaDevice requires. */
-    @Override protected boolean tensorCoreGemm() { return true; }
+    /**
+     * mma.sync tensor cores exist from sm_80, which CudaDevice requires. -Dunitune.cuda.tensorCores=false
+     * routes F16/BF16 matmul and conv through the F32 kernels instead (to tell a tensor-core bug apart).
+     */
+    @Override protected boolean tensorCoreGemm() { return !"false".equalsIgnoreCase(System.getProperty("unitune.cuda.tensorCores")); }
 }

@@ -32,15 +32,29 @@ DEVICE void mma_16816(float* d, const u32* a, const u32* b, int bf16) {
 }
 
 /*
- * The tile loop as a macro over element accessors, so the matmul and the implicit-GEMM convolution share
- * the fragment code: A_AT(m, k) and B_AT(k, n) return one in-range 16-bit value, STORE_AT(m, n, v) stores
- * one f32 result. TC_LOCALS goes at kernel scope.
+ * The tile loop as a macro over a tile loader, so the matmuls and the implicit-GEMM convolution share
+ * the fragment code: element accessors A_AT(m, k) / B_AT(k, n) (TC_LOAD_ELEMENTS) or 16-byte vector
+ * loads; STORE_AT(m, n, v) stores one f32 result. TC_LOCALS goes at kernel scope.
  */
 #define TC_LOCALS \
     __shared__ __align__(16) u16 as[TC_BM][TC_BK + TC_PAD]; \
     __shared__ __align__(16) u16 bs[TC_BN][TC_BK + TC_PAD];
 
-#define TC_TILE_GEMM(M_, N_, K_, A_AT, B_AT, STORE_AT) \
+/* Element-wise tile loads through accessors (any strides, im2col gathers). */
+#define TC_LOAD_ELEMENTS(M_, N_, K_, A_AT, B_AT, k0) \
+    do { \
+        for (int e = tid; e < TC_BM * TC_BK; e += 128) { \
+            int r = e / TC_BK, kk = e % TC_BK, gm = m0 + r, gk = (k0) + kk; \
+            as[r][kk] = (gm < (M_) && gk < (K_)) ? A_AT(gm, gk) : (u16) 0; \
+        } \
+        for (int e = tid; e < TC_BN * TC_BK; e += 128) { \
+            int n = e / TC_BK, kk = e % TC_BK, gn = n0 + n, gk = (k0) + kk; \
+            bs[n][kk] = (gn < (N_) && gk < (K_)) ? B_AT(gk, gn) : (u16) 0; \
+        } \
+    } while (0)
+
+/* The tile loop; LOAD(k0) fills as/bs for k0 .. k0+TC_BK-1 (zeros outside the matrices). */
+#define TC_TILE_GEMM_WITH(M_, N_, K_, LOAD, STORE_AT) \
     do { \
         int m0 = BLOCK_Y * TC_BM, n0 = BLOCK_X * TC_BN; \
         int tid = THREAD_X, warp = tid >> 5, lane = tid & 31; \
@@ -51,14 +65,7 @@ DEVICE void mma_16816(float* d, const u32* a, const u32* b, int bf16) {
             for (int j = 0; j < 4; j++) \
                 for (int r = 0; r < 4; r++) acc[i][j][r] = 0.0f; \
         for (int k0 = 0; k0 < (K_); k0 += TC_BK) { \
-            for (int e = tid; e < TC_BM * TC_BK; e += 128) { \
-                int r = e / TC_BK, kk = e % TC_BK, gm = m0 + r, gk = k0 + kk; \
-                as[r][kk] = (gm < (M_) && gk < (K_)) ? A_AT(gm, gk) : (u16) 0; \
-            } \
-            for (int e = tid; e < TC_BN * TC_BK; e += 128) { \
-                int n = e / TC_BK, kk = e % TC_BK, gn = n0 + n, gk = k0 + kk; \
-                bs[n][kk] = (gn < (N_) && gk < (K_)) ? B_AT(gk, gn) : (u16) 0; \
-            } \
+            LOAD(k0); \
             __syncthreads(); \
             for (int ks = 0; ks < TC_BK; ks += 16) { \
                 u32 af[2][4], bfr[4][2]; \
@@ -102,7 +109,50 @@ KERNEL void gemm_tc_16(int isBf16, const u16* A, const int* aOffsets, int aRowSt
 #define MM_A(m, k) a[(i64) (m) * aRowStride + (i64) (k) * aColStride]
 #define MM_B(k, n) b[(i64) (k) * bRowStride + (i64) (n) * bColStride]
 #define MM_STORE(m, n, v) c[(i64) (m) * N + (n)] = (v)
-    TC_TILE_GEMM(M, N, K, MM_A, MM_B, MM_STORE);
+#define MM_LOAD(k0) TC_LOAD_ELEMENTS(M, N, K, MM_A, MM_B, k0)
+    TC_TILE_GEMM_WITH(M, N, K, MM_LOAD, MM_STORE);
+}
+
+/*
+ * The same product with 16-byte loads, for the common layouts: A row-major with unit k stride, and B
+ * either [K, N] row-major (unit n stride: 8 n at one k, spread into bs) or transposed (unit k stride:
+ * 8 k at one n). Preconditions, checked by the Java side: K % 8 == 0, the other stride and every batch
+ * offset a multiple of 8 (16-byte aligned rows), and N % 8 == 0 when B has unit n stride.
+ */
+KERNEL void gemm_tc_16_vec(int isBf16, const u16* A, const int* aOffsets, int aRowStride,
+                           const u16* B, const int* bOffsets, int bStride, int bUnitN,
+                           float* C, int M, int N, int K, int batchBase) {
+    TC_LOCALS
+    int batch = batchBase + BLOCK_Z;
+    const u16* a = A + aOffsets[batch];
+    const u16* b = B + bOffsets[batch];
+    float* c = C + (i64) batch * M * N;
+#define VEC_LOAD(k0) \
+    do { \
+        for (int e = tid; e < TC_BM * TC_BK / 8; e += 128) { \
+            int r = e / (TC_BK / 8), c8 = (e % (TC_BK / 8)) * 8, gm = m0 + r, gk = (k0) + c8; \
+            uint4 v = make_uint4(0u, 0u, 0u, 0u); \
+            if (gm < M && gk < K) v = *(const uint4*) &a[(i64) gm * aRowStride + gk]; \
+            *(uint4*) &as[r][c8] = v; \
+        } \
+        if (bUnitN) { /* b[k * bStride + n]: 8 consecutive n at one k */ \
+            for (int e = tid; e < TC_BK * TC_BN / 8; e += 128) { \
+                int kk = e / (TC_BN / 8), n8 = (e % (TC_BN / 8)) * 8, gk = (k0) + kk, gn = n0 + n8; \
+                uint4 v = make_uint4(0u, 0u, 0u, 0u); \
+                if (gk < K && gn < N) v = *(const uint4*) &b[(i64) gk * bStride + gn]; \
+                const u16* h = (const u16*) &v; \
+                for (int i = 0; i < 8; i++) bs[n8 + i][kk] = h[i]; \
+            } \
+        } else { /* b[n * bStride + k]: 8 consecutive k at one n */ \
+            for (int e = tid; e < TC_BN * TC_BK / 8; e += 128) { \
+                int n = e / (TC_BK / 8), c8 = (e % (TC_BK / 8)) * 8, gn = n0 + n, gk = (k0) + c8; \
+                uint4 v = make_uint4(0u, 0u, 0u, 0u); \
+                if (gn < N && gk < K) v = *(const uint4*) &b[(i64) gn * bStride + gk]; \
+                *(uint4*) &bs[n][c8] = v; \
+            } \
+        } \
+    } while (0)
+    TC_TILE_GEMM_WITH(M, N, K, VEC_LOAD, MM_STORE);
 }
 
 /*
@@ -137,5 +187,6 @@ KERNEL void conv2d_forward_tc(int isBf16, const u16* x, const u16* w, const floa
 #define CT_STORE(m, col, v) { \
         int ow_ = (col) % cg.OW, t_ = (col) / cg.OW, oh_ = t_ % cg.OH, n_ = t_ / cg.OH, o_ = grp * cg.Og + (m); \
         out[(((i64) n_ * cg.O + o_) * cg.OH + oh_) * cg.OW + ow_] = (v) + (hasBias ? bias[o_] : 0.0f); }
-    TC_TILE_GEMM(cg.Og, Ncols, K, CT_A, CT_B, CT_STORE);
+#define CT_LOAD(k0) TC_LOAD_ELEMENTS(cg.Og, Ncols, K, CT_A, CT_B, k0)
+    TC_TILE_GEMM_WITH(cg.Og, Ncols, K, CT_LOAD, CT_STORE);
 }

@@ -10,15 +10,16 @@ import dev.unitune.tensor.Conv2dSpec;
  *   backwardInput   col[K x P]     = W_g^T * gradOut_g, then col2im adds it into gradX
  *   backwardWeight  gW_g[og x K]  += gradOut_g[og x P] * col^T   (summed over images in order)
  * Large images are processed in bands of output rows so the column matrix stays small. Stride-1 3x3
- * convolutions with enough channels run forward and input-gradient through Winograd F(2x2, 3x3)
- * ({@link Winograd}); 1x1 stride-1 convolutions skip im2col.
+ * convolutions with enough channels run all three passes through Winograd F(2x2, 3x3) ({@link Winograd},
+ * {@link WinogradWeightGrad}; 1.5-2x faster than im2col at the UNet's shapes, see BENCHMARKS.md);
+ * 1x1 stride-1 convolutions skip im2col.
  */
 public final class FastConv2d {
     private FastConv2d() {}
 
     /** Floats in one im2col band (4 MiB): large images are processed in bands of output rows. */
     private static final int COL_BAND_FLOATS = 1 << 20;
-    /** Winograd pays off once the channel GEMMs dominate the transforms. */
+    /** Winograd pays off once the channel GEMMs dominate the transforms (measured: a wash at 16). */
     private static final int WINOGRAD_MIN_CHANNELS = 16;
 
     public static float[] forward(float[] x, int n, int c, int h, int w, float[] weight, int o, int kh, int kw,

@@ -10,7 +10,8 @@ package dev.unitune.tensor.cpu.fast;
  * The transforms use only 0, +-1 and +-1/2, so they add a few roundings per term (measured in
  * WinogradTest against the double reference); the error stays within a few times that of im2col.
  *
- * The transforms run along whole rows of tiles (even/odd columns split first), so C2 vectorises them.
+ * The input transform works on whole rows of tiles (even/odd columns split first) so its loops are
+ * simple array loops; the 16 GEMMs run one per thread at a time.
  */
 final class Winograd {
     private Winograd() {}
