@@ -32,7 +32,8 @@ golden="${GOLDEN_DIR:-}"
 for d in tests/src/test/resources/golden kernels/src/test/resources/golden; do
   [ -z "$golden" ] && [ -d "$d" ] && golden="$(cd "$d" && pwd)"
 done
-JOPTS="--add-modules jdk.incubator.vector -Xss8m -Xmx${JAVA_XMX:-24g} -Dunitune.golden.dir=${golden:-/nonexistent}"
+# JAVA_EXTRA passes more JVM options, e.g. -Dunitune.cuda.tensorCores=false to rerun without the tensor-core kernels
+JOPTS="--add-modules jdk.incubator.vector -Xss8m -Xmx${JAVA_XMX:-24g} -Dunitune.golden.dir=${golden:-/nonexistent} ${JAVA_EXTRA:-}"
 peers="$B/scripts/gpu-peers.py"; [ -f "$peers" ] || peers="$here/gpu-peers.py"
 echo "bundle commit $(cat "$B/COMMIT" 2>/dev/null), mode $mode, $(date -u)" > "$OUT/summary.txt"
 "$J" -version >> "$OUT/summary.txt" 2>&1

@@ -42,6 +42,7 @@ final class AttentionOps {
             return new AttentionResult(HostFallback.toDevice(b, r.output()), HostFallback.toDevice(b, r.logSumExp()));
         }
         DType dtype = q.dtype();
+        if (tensorCoreForward(q, k, v, g)) return forwardTensorCores(q, k, v, mask, g);
         Tensor qf = asF32(q), kf = asF32(k), vf = asF32(v), mf = additiveMask(mask);
         int B = g[0], H = g[1], Lq = g[2], Lk = g[3], Dv = g[5];
         Tensor out = b.alloc(DType.F32, B, H, Lq, Dv);
@@ -97,6 +98,26 @@ final class AttentionOps {
         try (Tensor zero = b.fill(DType.F32, 0.0, 1); Tensor hidden = b.fill(DType.F32, Double.NEGATIVE_INFINITY, 1)) {
             return b.where(mask, zero, hidden);
         }
+    }
+
+    /** F16/BF16 with D = Dv in {40, 64, 80} on CUDA: the tensor-core kernel (attention_tc.cu). */
+    private boolean tensorCoreForward(Tensor q, Tensor k, Tensor v, int[] g) {
+        DType d = q.dtype();
+        return (d == DType.F16 || d == DType.BF16) && k.dtype() == d && v.dtype() == d && b.tensorCoreGemm()
+                && g[4] == g[5] && (g[4] == 40 || g[4] == 64 || g[4] == 80);
+    }
+
+    /** q, k, v are read through their strides as 16-bit values; O comes back in f32 and is rounded to the dtype. */
+    private AttentionResult forwardTensorCores(Tensor q, Tensor k, Tensor v, Tensor mask, int[] g) {
+        int B = g[0], H = g[1], Lq = g[2], D = g[4];
+        Tensor mf = additiveMask(mask);
+        Tensor out = b.alloc(DType.F32, B, H, Lq, D), lse = b.alloc(DType.F32, B, H, Lq);
+        if (Lq > 0 && B * H > 0)
+            b.dev.launch("attention_tc", "attention_forward_tc_d" + D, new int[] {(Lq + 63) / 64, B * H}, new int[] {128, 1},
+                    q.dtype() == DType.BF16 ? 1 : 0, g, ViewArg.raw(q), b.buf(q), ViewArg.raw(k), b.buf(k), ViewArg.raw(v), b.buf(v),
+                    maskView(mf, g), mf == null ? b.buf(out) : b.buf(mf), b.buf(out), b.buf(lse));
+        DeviceBackend.dropTemp(mf, mask);
+        return new AttentionResult(b.fromF32(out, q.dtype()), lse);
     }
 
     /** A fixed-dim copy of the forward kernel for common head dims (register-resident rows), else the generic one. */

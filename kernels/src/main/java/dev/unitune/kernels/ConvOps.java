@@ -68,12 +68,32 @@ final class ConvOps {
         return b.fromF32(out, dtype);
     }
 
+    private boolean onTensorCores(Tensor p, Tensor q) {
+        DType d = p.dtype();
+        return (d == DType.F16 || d == DType.BF16) && q.dtype() == d && b.tensorCoreGemm();
+    }
+
+    /** A backward pass on the tensor-core kernels: contiguous 16-bit operands, an f32 M x N result per group, rounded back. */
+    private Tensor tensorCorePass(String kernel, Tensor p, Tensor q, int[] outShape, int m, int n, int[] g) {
+        DType dtype = p.dtype();
+        Tensor pc = b.contiguousAs(p, dtype), qc = b.contiguousAs(q, dtype);
+        Tensor out = b.alloc(DType.F32, outShape);
+        if (out.numel() > 0)
+            b.dev.launch("gemm_tc", kernel, new int[] {Math.max(1, (n + 63) / 64), Math.max(1, (m + 63) / 64), g[15]}, new int[] {128, 1, 1},
+                    dtype == DType.BF16 ? 1 : 0, b.buf(pc), b.buf(qc), b.buf(out), g);
+        DeviceBackend.dropTemp(pc, p);
+        DeviceBackend.dropTemp(qc, q);
+        return b.fromF32(out, dtype);
+    }
+
     Tensor backwardInput(Tensor gradOut, Tensor w, int[] inputShape, Conv2dSpec spec) {
         b.buf(gradOut);
         b.buf(w);
         int[] g = geom(inputShape, w.shape(), spec, "conv2dBackwardInput");
         checkGradOut(gradOut, g, "conv2dBackwardInput");
         DType dtype = gradOut.dtype();
+        if (onTensorCores(gradOut, w))
+            return tensorCorePass("conv2d_backward_input_tc", gradOut, w, inputShape, g[16], g[0] * g[2] * g[3], g);
         Tensor gf = b.f32(gradOut), wf = b.f32(w);
         Tensor dx = b.alloc(DType.F32, inputShape);
         int cols = g[0] * g[2] * g[3];
@@ -90,6 +110,8 @@ final class ConvOps {
         int[] g = geom(x.shape(), weightShape, spec, "conv2dBackwardWeight");
         checkGradOut(gradOut, g, "conv2dBackwardWeight");
         DType dtype = gradOut.dtype();
+        if (onTensorCores(gradOut, x))
+            return tensorCorePass("conv2d_backward_weight_tc", gradOut, x, weightShape, g[17], g[16] * g[7] * g[8], g);
         Tensor gf = b.f32(gradOut), xf = b.f32(x);
         Tensor dw = b.alloc(DType.F32, weightShape);
         int cols = g[16] * g[7] * g[8];

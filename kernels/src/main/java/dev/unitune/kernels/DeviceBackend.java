@@ -48,13 +48,20 @@ public abstract class DeviceBackend implements Backend {
     @Override public boolean supports(DType dtype) { return true; }
     @Override public List<String> hostFallbackOps() { return HOST_FALLBACK_OPS; }
     @Override public void synchronize() { dev.synchronize(); }
-    @Override public void close() { dev.close(); }
+    private volatile boolean closed;
+
+    /** Releases the device context; buffers still alive die with it (later frees are no-ops). */
+    @Override public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        dev.close();
+    }
     @Override public long allocatedBytes() { return allocated.get(); }
 
     // ---- memory ---------------------------------------------------------------------------------------
 
     void releaseBuffer(DeviceBuffer b) {
-        dev.free(b);
+        if (!closed) dev.free(b); // after close the context has taken every buffer with it
         allocated.addAndGet(-b.bytes());
     }
 

@@ -283,10 +283,32 @@ abstract class DeviceOpsContract {
             Tensor[] xb = Compare.cast(pair(cl, 45, 2, 8, 11, 9), d), wb = Compare.cast(pair(cl, 46, 70, 8, 3, 3), d);
             assertClose(d.id() + " conv2d multi-tile", cpu.conv2d(xb[0], wb[0], null, Conv2dSpec.of(1, 1)),
                     cl.conv2d(xb[1], wb[1], null, Conv2dSpec.of(1, 1)), rt, 1e-2);
+            for (Conv2dSpec spec : List.of(Conv2dSpec.of(1, 1), new Conv2dSpec(2, 1, 1, 0, 1, 2, 2))) {
+                Tensor[] wg = Compare.cast(pair(cl, 48, 70, 8 / spec.groups(), 3, 3), d);
+                Tensor e = cpu.conv2d(xb[0], wg[0], null, spec);
+                Tensor[] gy = Compare.cast(pair(cl, 49, e.shape()), d);
+                // gradients sum up to ~600 products of values <= 1: one 16-bit rounding of a result of size ~10
+                assertClose(d.id() + " conv2d dInput " + spec, cpu.conv2dBackwardInput(gy[0], wg[0], xb[0].shape(), spec),
+                        cl.conv2dBackwardInput(gy[1], wg[1], xb[1].shape(), spec), rt, 2e-2);
+                assertClose(d.id() + " conv2d dWeight " + spec, cpu.conv2dBackwardWeight(gy[0], xb[0], wg[0].shape(), spec),
+                        cl.conv2dBackwardWeight(gy[1], xb[1], wg[1].shape(), spec), rt, 2e-2);
+            }
             Tensor[] q = Compare.cast(pair(cl, 43, 1, 2, 9, 8), d);
             assertClose(d.id() + " attention", cpu.attention(q[0], q[0], q[0], null, 0.35, true).output(),
                     cl.attention(q[1], q[1], q[1], null, 0.35, true).output(), rt, 1e-3);
             assertClose(d.id() + " upsample", cpu.upsampleNearest(x[0], 2, 2), cl.upsampleNearest(x[1], 2, 2), 0, 0);
+            // head dims 40/64/80 (the CUDA tensor-core attention), ragged query and key tiles, causal and masked
+            for (int hd : new int[] {40, 64, 80}) {
+                Tensor[] qd = Compare.cast(pair(cl, 70 + hd, 1, 2, 70, hd), d), kd = Compare.cast(pair(cl, 71 + hd, 1, 2, 77, hd), d);
+                Tensor[] vd = Compare.cast(pair(cl, 72 + hd, 1, 2, 77, hd), d), md = pair(cl, 73 + hd, 70, 77);
+                for (boolean causal : new boolean[] {false, true}) {
+                    AttentionResult e = cpu.attention(qd[0], kd[0], vd[0], md[0], 1 / Math.sqrt(hd), causal);
+                    AttentionResult gr = cl.attention(qd[1], kd[1], vd[1], md[1], 1 / Math.sqrt(hd), causal);
+                    // the probabilities enter P.V rounded to 16 bits: one more 16-bit rounding than the CPU's f32 path
+                    assertClose(d.id() + " attention d=" + hd + " causal=" + causal, e.output(), gr.output(), 2 * rt, 2e-3);
+                    assertClose(d.id() + " attention lse d=" + hd, e.logSumExp(), gr.logSumExp(), 1e-4, 1e-4);
+                }
+            }
         }
     }
 

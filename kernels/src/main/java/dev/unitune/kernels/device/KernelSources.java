@@ -26,7 +26,7 @@ public final class KernelSources {
             "elementwise", "reduce", "softmax", "gemm", "conv", "attention", "norm", "pool", "index", "philox");
 
     /** Families compiled for CUDA only (tensor-core paths). */
-    public static final List<String> CUDA_ONLY = List.of("gemm_tc");
+    public static final List<String> CUDA_ONLY = List.of("gemm_tc", "attention_tc");
 
     private KernelSources() {}
 

@@ -190,3 +190,43 @@ KERNEL void conv2d_forward_tc(int isBf16, const u16* x, const u16* w, const floa
 #define CT_LOAD(k0) TC_LOAD_ELEMENTS(cg.Og, Ncols, K, CT_A, CT_B, k0)
     TC_TILE_GEMM_WITH(cg.Og, Ncols, K, CT_LOAD, CT_STORE);
 }
+
+/* dInput B operand (row k = (m, kh, kw), column col = (n, ih, iw)): dy at the output pixel that reads it. */
+DEVICE u16 conv_tc_dx_b(const u16* dy, ConvGeomTc g, int grp, int k, int col) {
+    int kw = k % g.kW, tt = k / g.kW, kh = tt % g.kH, m = tt / g.kH;
+    int iw = col % g.W, t2 = col / g.W, ih = t2 % g.H, n = t2 / g.H;
+    int yh = ih + g.padH - kh * g.dilH, yw = iw + g.padW - kw * g.dilW;
+    if (yh < 0 || yw < 0 || yh % g.strideH != 0 || yw % g.strideW != 0) return (u16) 0;
+    int oh = yh / g.strideH, ow = yw / g.strideW;
+    if (oh >= g.OH || ow >= g.OW) return (u16) 0;
+    return dy[(((i64) n * g.O + grp * g.Og + m) * g.OH + oh) * g.OW + ow];
+}
+
+/* conv2d dInput on tensor cores: M = Cg, N = batch*H*W, K = Og*kH*kW (see conv.cu for the derivation). */
+KERNEL void conv2d_backward_input_tc(int isBf16, const u16* dy, const u16* w, float* dx, ConvGeomTc cg) {
+    TC_LOCALS
+    int grp = BLOCK_Z;
+    int K = cg.Og * cg.kH * cg.kW;
+    int Ncols = cg.batch * cg.H * cg.W;
+    int khw = cg.kH * cg.kW;
+#define CIT_A(c, k) w[(((i64) (grp * cg.Og + (k) / khw)) * cg.Cg + (c)) * khw + (k) % khw]
+#define CIT_B(k, col) conv_tc_dx_b(dy, cg, grp, (k), (col))
+#define CIT_STORE(c, col, v) { \
+        int iw_ = (col) % cg.W, t_ = (col) / cg.W, ih_ = t_ % cg.H, n_ = t_ / cg.H; \
+        dx[(((i64) n_ * cg.C + grp * cg.Cg + (c)) * cg.H + ih_) * cg.W + iw_] = (v); }
+#define CIT_LOAD(k0) TC_LOAD_ELEMENTS(cg.Cg, Ncols, K, CIT_A, CIT_B, k0)
+    TC_TILE_GEMM_WITH(cg.Cg, Ncols, K, CIT_LOAD, CIT_STORE);
+}
+
+/* conv2d dWeight on tensor cores: M = Og, N = Cg*kH*kW, K = batch*OH*OW. */
+KERNEL void conv2d_backward_weight_tc(int isBf16, const u16* dy, const u16* x, float* dw, ConvGeomTc cg) {
+    TC_LOCALS
+    int grp = BLOCK_Z;
+    int K = cg.batch * cg.OH * cg.OW;
+    int Ncols = cg.Cg * cg.kH * cg.kW;
+#define CWT_A(m, k) dy[(((i64) ((k) / (cg.OH * cg.OW)) * cg.O + grp * cg.Og + (m)) * cg.OH + ((k) / cg.OW) % cg.OH) * cg.OW + (k) % cg.OW]
+#define CWT_B(k, col) conv_tc_b(x, cg, grp, (col), (k)) /* conv_tc_b(k = (c, kh, kw), col = (n, oh, ow)) */
+#define CWT_STORE(m, col, v) dw[((i64) grp * cg.Og + (m)) * Ncols + (col)] = (v)
+#define CWT_LOAD(k0) TC_LOAD_ELEMENTS(cg.Og, Ncols, K, CWT_A, CWT_B, k0)
+    TC_TILE_GEMM_WITH(cg.Og, Ncols, K, CWT_LOAD, CWT_STORE);
+}

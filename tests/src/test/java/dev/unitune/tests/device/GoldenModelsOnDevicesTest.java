@@ -21,8 +21,9 @@ import java.util.stream.Stream;
  * (OpenCL, CUDA) through the model module's {@link GoldenCheck}, each output within the file's own
  * recommended tolerance. A backend that is not available here is skipped with its one-line reason.
  *
- * <p>Golden files come from the test classpath (/golden/, copied from ../shared/golden into this
- * module's test resources) or from -Dunitune.golden.dir; without either the test is skipped, saying so.
+ * <p>Golden files come from -Dunitune.golden.dir (the tests pom points it at the model module's copy, the
+ * repository's single copy of ../shared/golden) or the test classpath (/golden/); without either the test
+ * is skipped, saying so.
  */
 class GoldenModelsOnDevicesTest {
     static final List<String> FILES = List.of("ops.safetensors", "vgg16_features.safetensors", "clip_text_quickgelu.safetensors",

@@ -11,7 +11,7 @@ import java.lang.ref.SoftReference;
 final class Scratch {
     private Scratch() {}
 
-    static final int WINOGRAD_V = 0, WINOGRAD_M = 1, WINOGRAD_U = 2, COUNT = 3;
+    static final int WINOGRAD_V = 0, WINOGRAD_M = 1, WINOGRAD_U = 2, FUSED_V = 3, FUSED_M = 4, FUSED_ROWS = 5, COUNT = 6;
 
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<float[]>[]> BUFFERS =

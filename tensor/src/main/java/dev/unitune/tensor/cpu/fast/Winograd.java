@@ -96,10 +96,14 @@ final class Winograd {
     /** out[n][o][oh][ow] = conv(x, weight) + bias with the transformed weights u (from {@link #transformWeights}). */
     static void forward(float[] x, int n, int c, int h, int w, float[] u, int o, float[] bias, int padH, int padW,
                         int oh, int ow, float[] out) {
-        forward(x, n, c, h, w, u, o, bias, padH, padW, oh, ow, out, CHUNK_FLOATS);
+        if (WinogradFused.applies(c, o)) WinogradFused.forward(x, n, c, h, w, u, o, bias, padH, padW, oh, ow, out);
+        else forward(x, n, c, h, w, u, o, bias, padH, padW, oh, ow, out, CHUNK_FLOATS);
     }
 
-    /** As above with a chosen chunk size (tests use a small one to exercise chunking). */
+    /**
+     * The layer-wide form: tile rows in chunks of about chunkFloats, 16 GEMMs over each whole chunk (tests
+     * use a small chunk to exercise chunking). Small layers go through {@link WinogradFused} instead.
+     */
     static void forward(float[] x, int n, int c, int h, int w, float[] u, int o, float[] bias, int padH, int padW,
                         int oh, int ow, float[] out, int chunkFloats) {
         int tilesH = (oh + 1) / 2, tilesW = (ow + 1) / 2;

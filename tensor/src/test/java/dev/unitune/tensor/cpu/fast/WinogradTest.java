@@ -49,6 +49,36 @@ class WinogradTest {
         }
     }
 
+    /**
+     * The fused per-block form (small layers) against the direct convolution and against the layer-wide
+     * form, which does the same operations in the same order: the bits must match exactly. Cases cover
+     * runs of tiles crossing tile rows and B panels (tilesW 21, 5), a last block past the image's end,
+     * two images, padding 0-2, odd output sizes, and c = 300 (two k slices, so M accumulates with beta 1).
+     */
+    @Test
+    void fusedSmallLayerFormMatchesDirectConvolutionAndLayerWideBits() {
+        SplittableRandom rnd = new SplittableRandom(27);
+        int[][] cases = { // n, c, h, w, o, pad
+                {1, 16, 8, 8, 16, 1}, {2, 17, 9, 41, 19, 1}, {1, 64, 13, 11, 20, 0}, {1, 300, 7, 6, 6, 1},
+                {1, 16, 3, 3, 16, 2}, {2, 5, 4, 9, 7, 2}, {1, 64, 32, 32, 64, 1}};
+        for (int[] k : cases) {
+            int n = k[0], c = k[1], h = k[2], w = k[3], o = k[4], pad = k[5];
+            Conv2dSpec s = Conv2dSpec.of(1, pad);
+            int oh = s.outH(h, 3), ow = s.outW(w, 3);
+            assertTrue(WinogradFused.applies(c, o), "case " + java.util.Arrays.toString(k) + " takes the fused form");
+            float[] x = Naive.random(rnd, n * c * h * w), wt = weights(rnd, o, c), b = Naive.random(rnd, o);
+            double[] e = Naive.conv2d(x, n, c, h, w, wt, o, 3, 3, b, s);
+            float[] u = Winograd.transformWeights(wt, o, c);
+            float[] fused = new float[n * o * oh * ow], layerWide = new float[n * o * oh * ow];
+            WinogradFused.forward(x, n, c, h, w, u, o, b, pad, pad, oh, ow, fused);
+            Winograd.forward(x, n, c, h, w, u, o, b, pad, pad, oh, ow, layerWide, 1 << 21);
+            // Outputs are O(1): the golden tests' 1e-5 absolute tolerance must hold.
+            assertTrue(maxAbsError(e, fused) <= 1e-5, "case " + java.util.Arrays.toString(k) + ": max error " + maxAbsError(e, fused));
+            assertArrayEquals(layerWide, fused, "case " + java.util.Arrays.toString(k) + ": fused and layer-wide bits");
+        }
+        assertFalse(WinogradFused.applies(320, 320), "UNet-size layers keep the layer-wide form");
+    }
+
     static float[] winograd(float[] x, int n, int c, int h, int w, float[] wt, int o, float[] b, int pad) {
         int oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
         float[] out = new float[n * o * oh * ow];
