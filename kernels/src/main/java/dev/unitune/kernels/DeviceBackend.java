@@ -145,10 +145,7 @@ public abstract class DeviceBackend implements Backend {
 
     @Override
     public Tensor fromHost(Object array, DType dtype, int... shape) {
-        int n = Shape.numel(shape);
-        int len = HostArrayCheck.length(array, dtype);
-        if (len != n)
-            throw new IllegalArgumentException("fromHost: array of " + len + " elements for shape " + Shape.str(shape));
+        HostArray.checkFor(array, dtype, shape);
         Tensor t = alloc(dtype, shape);
         dev.write(rawBuf(t), 0, array);
         return t;
@@ -158,7 +155,7 @@ public abstract class DeviceBackend implements Backend {
     public Object toHost(Tensor t) {
         rawBuf(t);
         Tensor c = t.isContiguous() ? t : copy(t);
-        Object arr = HostArrayCheck.newArray(t.dtype(), t.numel());
+        Object arr = HostArray.allocate(t.dtype(), t.numel());
         dev.read(rawBuf(c), (long) c.offset() * t.dtype().byteSize(), arr);
         dropTemp(c, t);
         return arr;

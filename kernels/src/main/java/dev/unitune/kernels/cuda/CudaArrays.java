@@ -2,19 +2,9 @@ package dev.unitune.kernels.cuda;
 
 import jcuda.Pointer;
 
-/** Sizes of and JCuda pointers to primitive host arrays. */
+/** JCuda pointers to primitive host arrays (sizes: dev.unitune.tensor.HostArray). */
 final class CudaArrays {
     private CudaArrays() {}
-
-    static long byteSize(Object a) {
-        if (a instanceof float[] f) return 4L * f.length;
-        if (a instanceof short[] s) return 2L * s.length;
-        if (a instanceof int[] i) return 4L * i.length;
-        if (a instanceof long[] l) return 8L * l.length;
-        if (a instanceof byte[] b) return b.length;
-        if (a instanceof double[] d) return 8L * d.length;
-        throw new IllegalArgumentException("not a primitive host array: " + (a == null ? "null" : a.getClass().getSimpleName()));
-    }
 
     static Pointer pointer(Object a) {
         if (a instanceof float[] f) return Pointer.to(f);

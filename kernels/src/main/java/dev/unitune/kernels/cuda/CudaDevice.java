@@ -101,7 +101,7 @@ public final class CudaDevice implements DeviceApi {
 
     @Override
     public void write(DeviceBuffer dst, long byteOffset, Object hostArray) {
-        long bytes = CudaArrays.byteSize(hostArray);
+        long bytes = dev.unitune.tensor.HostArray.byteSize(hostArray);
         if (bytes == 0) return;
         current();
         cuMemcpyHtoD(((CUdeviceptr) dst.handle()).withByteOffset(byteOffset), CudaArrays.pointer(hostArray), bytes);
@@ -109,7 +109,7 @@ public final class CudaDevice implements DeviceApi {
 
     @Override
     public void read(DeviceBuffer src, long byteOffset, Object hostArray) {
-        long bytes = CudaArrays.byteSize(hostArray);
+        long bytes = dev.unitune.tensor.HostArray.byteSize(hostArray);
         if (bytes == 0) return;
         current();
         cuMemcpyDtoH(CudaArrays.pointer(hostArray), ((CUdeviceptr) src.handle()).withByteOffset(byteOffset), bytes);

@@ -134,14 +134,14 @@ public final class OpenClDevice implements DeviceApi {
 
     @Override
     public void write(DeviceBuffer dst, long byteOffset, Object hostArray) {
-        long bytes = HostArrays.byteSize(hostArray);
+        long bytes = dev.unitune.tensor.HostArray.byteSize(hostArray);
         if (bytes == 0) return;
         clEnqueueWriteBuffer(queue, (cl_mem) dst.handle(), CL_TRUE, byteOffset, bytes, HostArrays.pointer(hostArray), 0, null, null);
     }
 
     @Override
     public void read(DeviceBuffer src, long byteOffset, Object hostArray) {
-        long bytes = HostArrays.byteSize(hostArray);
+        long bytes = dev.unitune.tensor.HostArray.byteSize(hostArray);
         if (bytes == 0) return;
         clEnqueueReadBuffer(queue, (cl_mem) src.handle(), CL_TRUE, byteOffset, bytes, HostArrays.pointer(hostArray), 0, null, null);
     }

@@ -40,14 +40,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public Tensor fromHost(Object array, DType dtype, int... shape) {
-        if (array == null) throw new IllegalArgumentException("fromHost: null array for a " + dtype.id() + " tensor " + Shape.str(shape));
-        Class<?> want = CpuStorage.arrayClass(dtype);
-        if (array.getClass() != want)
-            throw new IllegalArgumentException("fromHost: a " + dtype.id() + " tensor takes a " + want.getSimpleName() + ", got "
-                    + array.getClass().getSimpleName());
-        int n = Shape.numel(shape), len = CpuStorage.arrayLength(array);
-        if (len != n)
-            throw new IllegalArgumentException("fromHost: shape " + Shape.str(shape) + " needs " + n + " elements, the array has " + len);
+        int n = HostArray.checkFor(array, dtype, shape);
         Object copy = CpuStorage.newArray(dtype, n);
         System.arraycopy(array, 0, copy, 0, n);
         if (dtype == DType.BOOL) { byte[] b = (byte[]) copy; for (int i = 0; i < n; i++) b[i] = (byte) (b[i] != 0 ? 1 : 0); }

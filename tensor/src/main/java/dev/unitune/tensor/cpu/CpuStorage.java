@@ -33,19 +33,5 @@ public final class CpuStorage extends Storage {
     protected void release() { array = null; }
 
     /** A zero-filled array of the class the dtype uses. */
-    static Object newArray(DType dtype, int n) {
-        return switch (dtype) {
-            case F32 -> new float[n];
-            case F64 -> new double[n];
-            case F16, BF16 -> new short[n];
-            case I32 -> new int[n];
-            case I64 -> new long[n];
-            case U8, BOOL -> new byte[n];
-        };
-    }
-
-    /** The array class fromHost expects for a dtype, for error messages. */
-    static Class<?> arrayClass(DType dtype) { return newArray(dtype, 0).getClass(); }
-
-    static int arrayLength(Object array) { return java.lang.reflect.Array.getLength(array); }
+    static Object newArray(DType dtype, int n) { return dev.unitune.tensor.HostArray.allocate(dtype, n); }
 }
