@@ -11,9 +11,10 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler {
     public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         if (Boolean.getBoolean("unitune.debug")) e.printStackTrace();
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        cmd.getErr().println("unitune " + cmd.getCommandName() + ": " + msg.lines().findFirst().orElse(msg));
+        cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + msg.lines().findFirst().orElse(msg));
+        // A weights file that fails validation is bad input too (WeightsFormatException names file, tensor, value).
         boolean badInput = e instanceof IllegalArgumentException || e instanceof java.io.IOException
-                || e instanceof IllegalStateException;
+                || e instanceof IllegalStateException || e instanceof dev.unitune.weights.WeightsFormatException;
         return badInput ? 2 : 1;
     }
 }

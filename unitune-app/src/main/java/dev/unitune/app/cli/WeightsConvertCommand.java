@@ -2,8 +2,6 @@ package dev.unitune.app.cli;
 
 import dev.unitune.tensor.DType;
 import dev.unitune.weights.WeightsConverter;
-import dev.unitune.weights.WeightsFormatException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -21,8 +19,6 @@ import java.util.concurrent.Callable;
                 "text_encoder/, scheduler/, model_index.json), with keys renamed and fused q/k/v split.",
                 "Output is written to a temp file/folder and moved into place, so OUT is complete or absent."})
 public final class WeightsConvertCommand implements Callable<Integer> {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
     @Parameters(index = "0", paramLabel = "IN", description = "Weights file or folder to read.")
     Path in;
 
@@ -40,26 +36,17 @@ public final class WeightsConvertCommand implements Callable<Integer> {
                 case "f16", "fp16", "float16" -> d = DType.F16;
                 case "bf16", "bfloat16" -> d = DType.BF16;
                 case "f32", "fp32", "float32" -> d = DType.F32;
-                default -> { return fail("--dtype '" + dtype + "' is not one of f16, bf16, f32"); }
+                default -> throw new IllegalArgumentException("--dtype '" + dtype + "' is not one of f16, bf16, f32");
             }
         }
-        if (!Files.exists(in)) return fail(in + ": no such file or folder");
-        if (in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) return fail("IN and OUT are the same path: " + in);
-        try {
-            long t0 = System.nanoTime();
-            WeightsConverter.Result r = WeightsConverter.convert(in, out, d);
-            double s = (System.nanoTime() - t0) / 1e9;
-            System.out.printf(Locale.ROOT, "wrote %s: %s, %d tensors in %.1f s%n", r.output(),
-                    r.diffusersFolder() ? "diffusers folder" : "safetensors (" + r.bytes() + " data bytes)", r.tensors(), s);
-            for (String n : r.notes()) System.out.println("  " + n);
-            return 0;
-        } catch (WeightsFormatException e) {
-            return fail(e.getMessage());
-        }
-    }
-
-    private int fail(String message) {
-        spec.commandLine().getErr().println("unitune weights convert: " + message);
-        return 2;
+        if (!Files.exists(in)) throw new IllegalArgumentException(in + ": no such file or folder");
+        if (in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) throw new IllegalArgumentException("IN and OUT are the same path: " + in);
+        long t0 = System.nanoTime();
+        WeightsConverter.Result r = WeightsConverter.convert(in, out, d);
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "wrote %s: %s, %d tensors in %.1f s%n", r.output(),
+                r.diffusersFolder() ? "diffusers folder" : "safetensors (" + r.bytes() + " data bytes)", r.tensors(), s);
+        for (String n : r.notes()) System.out.println("  " + n);
+        return 0;
     }
 }
