@@ -5,7 +5,6 @@ import dev.unitune.tensor.AttentionResult;
 import dev.unitune.tensor.DType;
 import dev.unitune.tensor.Shape;
 import dev.unitune.tensor.Tensor;
-import dev.unitune.tensor.cpu.fast.Sgemm;
 import dev.unitune.tensor.cpu.fast.Threads;
 
 /**
@@ -15,9 +14,13 @@ import dev.unitune.tensor.cpu.fast.Threads;
  * Backward recomputes P = exp(S - logSumExp) and uses dV = P^T dO, dP = dO v^T,
  * dS = P * (dP - rowsum(dO * out)), dQ = dS k * scale, dK = dS^T q * scale.
  *
- * <p>F32 composes these from {@link Sgemm} calls over blocks of at most {@link #scoreBlock} scores of
- * queries, so memory stays bounded for long sequences (4096 x 4096 scores never exist at once). F64 is the
- * direct formula in double, row by row, the reference for everything else. F16/BF16 compute in F32.
+ * <p>F32 works on blocks of query rows (see {@link #queryBlock}; never more than {@link #scoreBlock} scores,
+ * so 4096 x 4096 scores never exist at once) with keys padded to whole vectors: the score rows are then
+ * handled by full-vector loops only ({@link AttentionRows}) and the GEMMs by {@link AttentionGemm}, which
+ * reads each head's K and V from a layout made once per head or block instead of packing per call. The
+ * forward pass runs one fork-join over all (batch*head, query block) pairs; backward one over the heads
+ * (dK and dV sum over a head's query blocks in order). F64 is the direct formula in double, row by row,
+ * the reference for everything else. F16/BF16 compute in F32.
  */
 final class AttentionKernels {
     private AttentionKernels() {}
@@ -72,67 +75,122 @@ final class AttentionKernels {
             return new AttentionResult(r.output().to(dt), r.logSumExp());
         }
         float[] qa = HostArrays.floats(q), ka = HostArrays.floats(k), va = HostArrays.floats(v);
-        float[] out = new float[s.b() * s.h() * s.lq() * s.dv()];
-        float[] lse = new float[s.b() * s.h() * s.lq()];
-        int block = Math.max(1, Math.min(s.lq(), scoreBlock / Math.max(1, s.lk())));
-        int heads = s.b() * s.h();
-        Threads.parallelFor(heads, bh -> {
-            float[] sc = new float[block * Math.max(1, s.lk())], inv = new float[block];
-            float[] qs = scaledQuery(qa, bh, scale, s);
-            for (int q0 = 0; q0 < s.lq(); q0 += block) {
-                int rows = Math.min(block, s.lq() - q0);
-                scoresF32(qs, ka, em, bh, q0, rows, causal, s, sc);
+        int lq = s.lq(), lk = s.lk(), d = s.d(), dv = s.dv(), heads = s.b() * s.h();
+        float[] out = new float[heads * lq * dv];
+        float[] lse = new float[heads * lq];
+        if (lk == 0) java.util.Arrays.fill(lse, Float.NEGATIVE_INFINITY); // no keys: every row hidden, output 0
+        else if (lq > 0) {
+            int lkp = AttentionRows.padded(lk), dvp = AttentionRows.padded(dv), block = queryBlock(lq, lk, lkp);
+            int blocks = (lq + block - 1) / block;
+            float f = (float) scale;
+            // Each head's K transposed and V padded, once (not per query block: with 4096 keys and 48-row blocks
+            // the per-block copies cost 12% of the pass). V is used in place when its rows are whole vectors.
+            float[] ktAll = new float[heads * d * lkp], vpAll = dv == dvp ? va : new float[heads * lk * dvp];
+            Threads.parallelFor(heads, bh -> {
+                transposePadded(ka, bh * lk * d, lk, d, ktAll, bh * d * lkp, lkp);
+                if (vpAll != va) copyPadded(va, bh * lk * dv, lk, dv, vpAll, bh * lk * dvp, dvp);
+            });
+            // One fork-join over every (head, query block): the blocks are independent, each writes its own
+            // rows of out and lse, and how a row is computed does not depend on its block or thread.
+            Threads.parallelFor(heads * blocks, task -> {
+                int bh = task / blocks, q0 = task % blocks * block, rows = Math.min(block, lq - q0);
+                Work w = Work.get();
+                float[] sc = w.get(Work.SCORES, block * lkp), inv = w.get(Work.INV, block);
+                scoresF32(qa, ktAll, bh * d * lkp, em, bh, q0, rows, f, causal, s, lkp, w);
                 for (int r = 0; r < rows; r++) { // unnormalised softmax row and its log-sum-exp
-                    int o = r * s.lk();
-                    float m = VectorActivations.max(sc, o, s.lk());
+                    int o = r * lkp;
+                    float m = AttentionRows.max(sc, o, lkp);
                     if (m == Float.NEGATIVE_INFINITY) { // every key hidden: output zeros
-                        java.util.Arrays.fill(sc, o, o + s.lk(), 0f);
-                        lse[bh * s.lq() + q0 + r] = Float.NEGATIVE_INFINITY;
+                        java.util.Arrays.fill(sc, o, o + lkp, 0f);
+                        lse[bh * lq + q0 + r] = Float.NEGATIVE_INFINITY;
                         inv[r] = 0f;
                         continue;
                     }
-                    double sum = VectorActivations.expSubInPlace(sc, o, s.lk(), m);
+                    double sum = AttentionRows.expSub(sc, o, lkp, m);
                     inv[r] = (float) (1.0 / sum);
-                    lse[bh * s.lq() + q0 + r] = (float) (m + Math.log(sum));
+                    lse[bh * lq + q0 + r] = (float) (m + Math.log(sum));
                 }
-                if (s.dv() > 0) {
-                    int outOff = (bh * s.lq() + q0) * s.dv();
-                    Sgemm.gemm(false, false, rows, s.dv(), s.lk(), sc, 0, Math.max(1, s.lk()), va, bh * s.lk() * s.dv(), Math.max(1, s.dv()),
-                            0f, out, outOff, s.dv());
+                if (dv > 0) {
                     // normalise the Dv outputs of a row rather than its Lk probabilities: same math, far fewer multiplies
-                    for (int r = 0; r < rows; r++) VectorActivations.scale(out, outOff + r * s.dv(), s.dv(), inv[r]);
+                    int outOff = (bh * lq + q0) * dv;
+                    if (dv == dvp) { // rows of whole vectors: straight into out
+                        AttentionGemm.gemm(rows, dv, lk, sc, 0, lkp, vpAll, bh * lk * dv, dv, out, outOff, dv, false);
+                        for (int r = 0; r < rows; r++) AttentionRows.scale(out, outOff + r * dv, dv, inv[r]);
+                    } else {
+                        float[] o = w.get(Work.OUT, block * dvp);
+                        AttentionGemm.gemm(rows, dvp, lk, sc, 0, lkp, vpAll, bh * lk * dvp, dvp, o, 0, dvp, false);
+                        for (int r = 0; r < rows; r++)
+                            for (int c = 0; c < dv; c++) out[outOff + r * dv + c] = o[r * dvp + c] * inv[r];
+                    }
                 }
-            }
-        });
-        return new AttentionResult(HostArrays.wrap(out, DType.F32, new int[]{s.b(), s.h(), s.lq(), s.dv()}),
-                HostArrays.wrap(lse, DType.F32, new int[]{s.b(), s.h(), s.lq()}));
+            });
+        }
+        return new AttentionResult(HostArrays.wrap(out, DType.F32, new int[]{s.b(), s.h(), lq, dv}),
+                HostArrays.wrap(lse, DType.F32, new int[]{s.b(), s.h(), lq}));
     }
 
-    /** q of head bh times scale, so the score GEMM needs no separate scaling pass over Lq x Lk scores. */
-    private static float[] scaledQuery(float[] qa, int bh, double scale, Dims s) {
-        int n = s.lq() * s.d();
-        float[] qs = new float[n];
-        float f = (float) scale;
-        for (int i = 0; i < n; i++) qs[i] = qa[bh * n + i] * f;
-        return qs;
+    /** dst[c][j] = src[j][c] for a rows x cols block at srcOff (dst cols x ld at dstOff, columns rows..ld zero). */
+    private static void transposePadded(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff, int ld) {
+        for (int c = 0; c < cols; c++) {
+            int o = dstOff + c * ld;
+            for (int j = 0; j < rows; j++) dst[o + j] = src[srcOff + j * cols + c];
+            java.util.Arrays.fill(dst, o + rows, o + ld, 0f);
+        }
     }
 
-    /** sc[rows x Lk] = (q scale)[q0 .. q0+rows) k^T + mask, with hidden keys at -inf. */
-    private static void scoresF32(float[] qs, float[] ka, Tensor em, int bh, int q0, int rows, boolean causal, Dims s, float[] sc) {
-        int lk = s.lk();
-        if (lk == 0) return;
-        if (s.d() > 0)
-            Sgemm.gemm(false, true, rows, lk, s.d(), qs, q0 * s.d(), s.d(), ka, bh * lk * s.d(), s.d(), 0f, sc, 0, lk);
-        else java.util.Arrays.fill(sc, 0, rows * lk, 0f);
+    /** dst[j][c] = src[j][c] for a rows x cols block at srcOff, dst rows ld wide at dstOff with columns cols..ld zero. */
+    private static void copyPadded(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff, int ld) {
+        for (int j = 0; j < rows; j++) {
+            System.arraycopy(src, srcOff + j * cols, dst, dstOff + j * ld, cols);
+            java.util.Arrays.fill(dst, dstOff + j * ld + cols, dstOff + j * ld + ld, 0f);
+        }
+    }
+
+    /**
+     * Query rows per block: about 128K scores (512 KiB, so a block's scores stay in L2 between the score GEMM,
+     * the row pass and the output GEMM), 48 to 480 rows so the GEMMs keep a useful height, a multiple of 6
+     * (the GEMM micro-tile height), and never more than {@link #scoreBlock} scores. A function of the shape
+     * only: the split never depends on the thread count.
+     */
+    static int queryBlock(int lq, int lk, int lkp) {
+        int rows = Math.max(48, Math.min(480, (1 << 17) / lkp)) / 6 * 6;
+        rows = Math.min(rows, Math.max(1, scoreBlock / Math.max(1, lk)));
+        return Math.max(1, Math.min(lq, rows));
+    }
+
+    /** Per-thread scratch arrays, grown as needed and reused across calls (contents undefined on return). */
+    private static final class Work {
+        static final int SCORES = 0, GRADS = 1, QUERY = 2, INV = 3, KT = 4, VT = 5, KP = 6, OUT = 7, DKT = 8, DVT = 9, AT = 10;
+        private static final ThreadLocal<Work> LOCAL = ThreadLocal.withInitial(Work::new);
+        private final float[][] slots = new float[11][0];
+
+        static Work get() { return LOCAL.get(); }
+
+        float[] get(int slot, int size) {
+            if (slots[slot].length < size) slots[slot] = new float[size];
+            return slots[slot];
+        }
+    }
+
+    /**
+     * w.scores[rows x lkp] = (q scale)[q0 .. q0+rows) k^T + mask, hidden and padding keys at -inf. q is scaled
+     * first (into w.query) so the score GEMM needs no separate scaling pass over Lq x Lk scores.
+     */
+    private static void scoresF32(float[] qa, float[] kt, int ktOff, Tensor em, int bh, int q0, int rows, float scale, boolean causal,
+                                  Dims s, int lkp, Work w) {
+        int lk = s.lk(), d = s.d();
+        float[] sc = w.get(Work.SCORES, rows * lkp), qs = w.get(Work.QUERY, rows * d);
+        AttentionRows.scaledCopy(qa, (bh * s.lq() + q0) * d, qs, rows * d, scale);
+        AttentionGemm.gemm(rows, lkp, d, qs, 0, d, kt, ktOff, lkp, sc, 0, lkp, false); // d = 0 gives zeros
         if (em != null) {
             double[] m = maskBlock(em, bh / s.h(), bh % s.h(), q0, rows);
-            for (int i = 0; i < rows * lk; i++) sc[i] += (float) m[i];
+            for (int r = 0; r < rows; r++)
+                for (int j = 0; j < lk; j++) sc[r * lkp + j] += (float) m[r * lk + j];
         }
-        if (causal)
-            for (int r = 0; r < rows; r++) {
-                int firstHidden = Math.min(lk, q0 + r + 1);
-                java.util.Arrays.fill(sc, r * lk + firstHidden, r * lk + lk, Float.NEGATIVE_INFINITY);
-            }
+        for (int r = 0; r < rows; r++) {
+            int firstHidden = causal ? Math.min(lk, q0 + r + 1) : lk;
+            java.util.Arrays.fill(sc, r * lkp + firstHidden, r * lkp + lkp, Float.NEGATIVE_INFINITY);
+        }
     }
 
     static AttentionGrads backward(Tensor gradOut, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lseT, Tensor mask,
@@ -156,40 +214,52 @@ final class AttentionKernels {
         float[] go = HostArrays.floats(gradOut), oa = HostArrays.floats(out), lse = HostArrays.floats(lseT);
         int lq = s.lq(), lk = s.lk(), d = s.d(), dv = s.dv();
         float[] dq = new float[qa.length], dk = new float[ka.length], dvA = new float[va.length];
-        int block = Math.max(1, Math.min(lq, scoreBlock / Math.max(1, lk)));
-        float fs = (float) scale;
-        Threads.parallelFor(s.b() * s.h(), bh -> {
-            float[] p = new float[block * Math.max(1, lk)], dp = new float[block * Math.max(1, lk)];
-            float[] qs = scaledQuery(qa, bh, scale, s);
-            boolean first = true;
-            for (int q0 = 0; q0 < lq; q0 += block) {
-                int rows = Math.min(block, lq - q0);
-                if (lk == 0) break;
-                scoresF32(qs, ka, em, bh, q0, rows, causal, s, p);
-                for (int r = 0; r < rows; r++) { // P = exp(S - logSumExp), recomputed
-                    float l = lse[bh * lq + q0 + r];
-                    if (l == Float.NEGATIVE_INFINITY) java.util.Arrays.fill(p, r * lk, r * lk + lk, 0f);
-                    else VectorActivations.expSubInPlace(p, r * lk, lk, l);
+        if (lk > 0 && lq > 0) {
+            int lkp = AttentionRows.padded(lk), dp = AttentionRows.padded(d), block = queryBlock(lq, lk, lkp);
+            float fs = (float) scale;
+            // Per head, blocks in order: dK and dV accumulate over the query blocks, a fixed order. They are
+            // built transposed (dK^T = Q^T dS, dV^T = dO^T P: B is then a row-major block of scores).
+            Threads.parallelFor(s.b() * s.h(), bh -> {
+                Work w = Work.get();
+                float[] kt = w.get(Work.KT, d * lkp), vt = w.get(Work.VT, dv * lkp), kp = w.get(Work.KP, lk * dp);
+                float[] dkt = w.get(Work.DKT, d * lkp), dvt = w.get(Work.DVT, dv * lkp), tmp = w.get(Work.OUT, block * dp);
+                float[] dsc = w.get(Work.GRADS, block * lkp);
+                transposePadded(ka, bh * lk * d, lk, d, kt, 0, lkp);
+                transposePadded(va, bh * lk * dv, lk, dv, vt, 0, lkp);
+                copyPadded(ka, bh * lk * d, lk, d, kp, 0, dp);
+                for (int q0 = 0; q0 < lq; q0 += block) {
+                    int rows = Math.min(block, lq - q0);
+                    scoresF32(qa, kt, 0, em, bh, q0, rows, fs, causal, s, lkp, w);
+                    float[] p = w.get(Work.SCORES, rows * lkp);
+                    for (int r = 0; r < rows; r++) { // P = exp(S - logSumExp), recomputed; padding keys give 0
+                        float l = lse[bh * lq + q0 + r];
+                        if (l == Float.NEGATIVE_INFINITY) java.util.Arrays.fill(p, r * lkp, r * lkp + lkp, 0f);
+                        else AttentionRows.expSub(p, r * lkp, lkp, l);
+                    }
+                    int goOff = (bh * lq + q0) * dv, qOff = (bh * lq + q0) * d;
+                    boolean acc = q0 > 0;
+                    // A operands transposed into scratch first, so the GEMM walks A along rows (see AttentionGemm)
+                    float[] at = w.get(Work.AT, rows * Math.max(d, dv));
+                    transposePadded(go, goOff, rows, dv, at, 0, rows);
+                    AttentionGemm.gemm(dv, lkp, rows, at, 0, rows, p, 0, lkp, dvt, 0, lkp, acc);         // dV^T += dO^T P
+                    AttentionGemm.gemm(rows, lkp, dv, go, goOff, dv, vt, 0, lkp, dsc, 0, lkp, false);     // dP = dO V^T
+                    for (int r = 0; r < rows; r++) {
+                        float di = AttentionRows.dotDouble(go, goOff + r * dv, oa, goOff + r * dv, dv);
+                        AttentionRows.softmaxGrad(p, dsc, r * lkp, lkp, di, fs); // dS * scale (0 at padding keys)
+                    }
+                    if (d > 0) {
+                        AttentionGemm.gemm(rows, dp, lk, dsc, 0, lkp, kp, 0, dp, tmp, 0, dp, false);       // dQ = dS K
+                        for (int r = 0; r < rows; r++) System.arraycopy(tmp, r * dp, dq, qOff + r * d, d);
+                        transposePadded(qa, qOff, rows, d, at, 0, rows);
+                        AttentionGemm.gemm(d, lkp, rows, at, 0, rows, dsc, 0, lkp, dkt, 0, lkp, acc);      // dK^T += Q^T dS
+                    }
                 }
-                int goOff = (bh * lq + q0) * dv, qOff = (bh * lq + q0) * d;
-                float beta = first ? 0f : 1f;
-                if (dv > 0) {
-                    Sgemm.gemm(true, false, lk, dv, rows, p, 0, lk, go, goOff, dv, beta, dvA, bh * lk * dv, dv);     // dV += P^T dO
-                    Sgemm.gemm(false, true, rows, lk, dv, go, goOff, dv, va, bh * lk * dv, dv, 0f, dp, 0, lk);       // dP = dO V^T
-                } else java.util.Arrays.fill(dp, 0, rows * lk, 0f);
-                for (int r = 0; r < rows; r++) {
-                    double di = 0;
-                    for (int c = 0; c < dv; c++) di += (double) go[goOff + r * dv + c] * oa[goOff + r * dv + c];
-                    float fdi = (float) di;
-                    VectorActivations.softmaxGrad(p, dp, r * lk, lk, fdi, fs); // dS * scale
+                for (int j = 0; j < lk; j++) {
+                    for (int c = 0; c < d; c++) dk[(bh * lk + j) * d + c] = dkt[c * lkp + j];
+                    for (int c = 0; c < dv; c++) dvA[(bh * lk + j) * dv + c] = dvt[c * lkp + j];
                 }
-                if (d > 0) {
-                    Sgemm.gemm(false, false, rows, d, lk, dp, 0, lk, ka, bh * lk * d, d, 0f, dq, qOff, d);          // dQ = dS K
-                    Sgemm.gemm(true, false, lk, d, rows, dp, 0, lk, qa, qOff, d, beta, dk, bh * lk * d, d);          // dK += dS^T Q
-                }
-                first = false;
-            }
-        });
+            });
+        }
         return new AttentionGrads(HostArrays.wrap(dq, DType.F32, q.shape()), HostArrays.wrap(dk, DType.F32, k.shape()),
                 HostArrays.wrap(dvA, DType.F32, v.shape()));
     }

@@ -12,6 +12,8 @@ package dev.unitune.tensor.cpu.fast;
  *
  * The input transform works on whole rows of tiles (even/odd columns split first) so its loops are
  * simple array loops; the 16 GEMMs run one per thread at a time.
+ * That layer-wide form suits large layers; small ones ({@link WinogradFused#applies}) run all three steps
+ * per block of tiles in cache instead ({@link WinogradFused}), with the same arithmetic and bits.
  */
 final class Winograd {
     private Winograd() {}

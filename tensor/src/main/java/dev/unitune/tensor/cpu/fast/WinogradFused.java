@@ -12,8 +12,11 @@ import static dev.unitune.tensor.cpu.fast.GemmKernel.NR;
  * Here each task takes {@link #BLOCK} consecutive tiles of one image and does all three steps while they
  * sit in L2: the input transform writes V straight into the micro-kernel's packed-B layout, the 16
  * products run through {@link GemmKernel} against the pre-packed U, and the output transform reads M
- * back from the same small buffer. The transformed weights are re-read from L2 by every block, which is
- * why this form is only used while U is small ({@link #applies}).
+ * back from the same small buffer. The transformed weights are re-read (from L2, or L3 past ~100
+ * channels) by every block, which is why this form is only used while U is small ({@link #applies}).
+ * At (1,64,64,64)->64 on one thread it took 5.2 ms against 6.6 ms for the layer-wide form (2/3 of it
+ * in the products, at ~40 GFLOPS, near this machine's FMA peak; the input transform's reads of a
+ * 1 MiB input that misses L2 are most of the rest).
  *
  * Arithmetic per output is the same sequence of operations as in {@link Winograd} (transform formulas,
  * k slices in order, one FMA per product), so its error is the same; blocks only decide which thread
@@ -24,13 +27,17 @@ final class WinogradFused {
 
     /** Tiles per task: two B panels (an A panel is reused twice); V and M blocks of 16 x C x 32 floats. */
     static final int BLOCK = 2 * NR;
-    /** U (16 x O x C floats) up to 1 MiB: beyond that, re-reading it for every block costs more than it saves. */
-    private static final long MAX_U_FLOATS = 1L << 18;
+    /**
+     * U (16 x O x C floats) up to 2 MiB, i.e. up to about 180 channels in and out. Measured on one thread
+     * (this machine, 32x32 images) the fused form was 15% faster at 128 channels and about even at 320;
+     * the UNet's 320+ channel layers keep the layer-wide form, whose 16 large GEMMs split better over threads.
+     */
+    private static final long MAX_U_FLOATS = 1L << 19;
 
     /**
      * Floats between components of the V and M blocks. c * BLOCK alone is a multiple of 4 KiB for common
-     * channel counts, which puts the 16 components' streams in one L1 set (8 ways): a cache line more
-     * staggers them over 16 sets.
+     * channel counts, which would put the 16 components' streams in one L1 set; a cache line more staggers
+     * them (a guard: at 64 channels the difference was not measurable).
      */
     static int vStride(int c) { return c * BLOCK + 16; }
 
@@ -38,7 +45,8 @@ final class WinogradFused {
 
     /** True when the fused form is the faster one: small layers, where per-layer traffic dominates. */
     static boolean applies(int c, int o) {
-        return 16 * PackedGemm.packedSize(o, c) <= MAX_U_FLOATS;
+        // The channel bound keeps each thread's V block (16 x c x BLOCK floats) near cache size.
+        return 16 * PackedGemm.packedSize(o, c) <= MAX_U_FLOATS && c <= 1024;
     }
 
     /** out[n][o][oh][ow] = conv(x, weight) + bias from transformed weights u ({@link Winograd#transformWeights}). */
@@ -55,7 +63,7 @@ final class WinogradFused {
             float[] rows = Scratch.get(Scratch.FUSED_ROWS, ROWS_FLOATS);
             inputTransform(x, img * c * h * w, c, h, w, padH, padW, tilesW, t0, count, v, rows);
             multiply(u, uSize, o, c, mPad, v, m);
-            outputTransform(m, mPad, o, tilesW, t0, count, bias, oh, ow, out, img * o * oh * ow);
+            outputTransform(m, mPad, o, tilesW, t0, count, bias, oh, ow, out, img * o * oh * ow, rows);
         });
     }
 
@@ -189,34 +197,79 @@ final class WinogradFused {
         }
     }
 
-    /** Output tiles [t0, t0+count) of one image from M, plus bias; same formulas as {@link Winograd}. */
+    /**
+     * Output tiles [t0, t0+count) of one image from M, plus bias; same formulas, in the same order, as
+     * {@link Winograd}. Runs of tiles along a tile row go L tiles at a time on vectors (M's rows are
+     * contiguous over tiles); the four results are then interleaved into the two output rows. Tiles at the
+     * right or bottom edge of an odd-sized output go one by one.
+     */
     static void outputTransform(float[] m, int mPad, int o, int tilesW, int t0, int count, float[] bias,
-                                        int oh, int ow, float[] out, int outOff) {
-        int mComp = mStride(mPad);
+                                int oh, int ow, float[] out, int outOff, float[] tmp) {
+        int mComp = mStride(mPad), lanes = GemmKernel.L;
         for (int oi = 0; oi < o; oi++) {
             float bo = bias == null ? 0f : bias[oi];
+            FloatVector bv = FloatVector.broadcast(GemmKernel.S, bo);
             int plane = outOff + oi * oh * ow, row = oi * BLOCK;
-            for (int b = 0; b < count; b++) {
-                int t = t0 + b, y = 2 * (t / tilesW), xcol = 2 * (t % tilesW), q = row + b;
-                // Vertical A^T per column j: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (rows of the 4x4 M tile).
-                float s00 = m[q] + m[q + 4 * mComp] + m[q + 8 * mComp];
-                float s01 = m[q + mComp] + m[q + 5 * mComp] + m[q + 9 * mComp];
-                float s02 = m[q + 2 * mComp] + m[q + 6 * mComp] + m[q + 10 * mComp];
-                float s03 = m[q + 3 * mComp] + m[q + 7 * mComp] + m[q + 11 * mComp];
-                float s10 = m[q + 4 * mComp] - m[q + 8 * mComp] - m[q + 12 * mComp];
-                float s11 = m[q + 5 * mComp] - m[q + 9 * mComp] - m[q + 13 * mComp];
-                float s12 = m[q + 6 * mComp] - m[q + 10 * mComp] - m[q + 14 * mComp];
-                float s13 = m[q + 7 * mComp] - m[q + 11 * mComp] - m[q + 15 * mComp];
-                // Horizontal A: y0 = s0 + s1 + s2, y1 = s1 - s2 - s3.
-                int at = plane + y * ow + xcol;
-                boolean right = xcol + 1 < ow;
-                out[at] = s00 + s01 + s02 + bo;
-                if (right) out[at + 1] = s01 - s02 - s03 + bo;
-                if (y + 1 < oh) {
-                    out[at + ow] = s10 + s11 + s12 + bo;
-                    if (right) out[at + ow + 1] = s11 - s12 - s13 + bo;
+            for (int b = 0; b < count; ) {
+                int t = t0 + b, ty = t / tilesW, tx = t % tilesW, y = 2 * ty;
+                int len = Math.min(count - b, tilesW - tx);
+                int whole = y + 1 < oh ? Math.min(len, ow / 2 - tx) : 0; // tiles with all 4 outputs inside
+                int k = 0;
+                for (; k + lanes <= whole; k += lanes) {
+                    vectorTiles(m, row + b + k, mComp, bv, tmp);
+                    int at = plane + y * ow + 2 * (tx + k);
+                    for (int j = 0; j < lanes; j++) {
+                        out[at + 2 * j] = tmp[j];
+                        out[at + 2 * j + 1] = tmp[lanes + j];
+                        out[at + ow + 2 * j] = tmp[2 * lanes + j];
+                        out[at + ow + 2 * j + 1] = tmp[3 * lanes + j];
+                    }
                 }
+                for (; k < len; k++) oneTile(m, row + b + k, mComp, bo, out, plane, y, 2 * (tx + k), oh, ow);
+                b += len;
             }
+        }
+    }
+
+    /** tmp = the L tiles' y00, y01, y10, y11 (L floats each) from M columns q..q+L. */
+    private static void vectorTiles(float[] m, int q, int mComp, FloatVector bv, float[] tmp) {
+        var sp = GemmKernel.S;
+        FloatVector m0 = FloatVector.fromArray(sp, m, q), m1 = FloatVector.fromArray(sp, m, q + mComp),
+                m2 = FloatVector.fromArray(sp, m, q + 2 * mComp), m3 = FloatVector.fromArray(sp, m, q + 3 * mComp),
+                m4 = FloatVector.fromArray(sp, m, q + 4 * mComp), m5 = FloatVector.fromArray(sp, m, q + 5 * mComp),
+                m6 = FloatVector.fromArray(sp, m, q + 6 * mComp), m7 = FloatVector.fromArray(sp, m, q + 7 * mComp),
+                m8 = FloatVector.fromArray(sp, m, q + 8 * mComp), m9 = FloatVector.fromArray(sp, m, q + 9 * mComp),
+                m10 = FloatVector.fromArray(sp, m, q + 10 * mComp), m11 = FloatVector.fromArray(sp, m, q + 11 * mComp),
+                m12 = FloatVector.fromArray(sp, m, q + 12 * mComp), m13 = FloatVector.fromArray(sp, m, q + 13 * mComp),
+                m14 = FloatVector.fromArray(sp, m, q + 14 * mComp), m15 = FloatVector.fromArray(sp, m, q + 15 * mComp);
+        FloatVector s00 = m0.add(m4).add(m8), s01 = m1.add(m5).add(m9), s02 = m2.add(m6).add(m10), s03 = m3.add(m7).add(m11);
+        FloatVector s10 = m4.sub(m8).sub(m12), s11 = m5.sub(m9).sub(m13), s12 = m6.sub(m10).sub(m14), s13 = m7.sub(m11).sub(m15);
+        int l = GemmKernel.L;
+        s00.add(s01).add(s02).add(bv).intoArray(tmp, 0);
+        s01.sub(s02).sub(s03).add(bv).intoArray(tmp, l);
+        s10.add(s11).add(s12).add(bv).intoArray(tmp, 2 * l);
+        s11.sub(s12).sub(s13).add(bv).intoArray(tmp, 3 * l);
+    }
+
+    /** One tile from M column q: vertical A^T (s0 = m0+m1+m2, s1 = m1-m2-m3), then horizontal A, plus bias. */
+    private static void oneTile(float[] m, int q, int mComp, float bo, float[] out, int plane, int y, int xcol,
+                                int oh, int ow) {
+        float s00 = m[q] + m[q + 4 * mComp] + m[q + 8 * mComp];
+        float s01 = m[q + mComp] + m[q + 5 * mComp] + m[q + 9 * mComp];
+        float s02 = m[q + 2 * mComp] + m[q + 6 * mComp] + m[q + 10 * mComp];
+        float s03 = m[q + 3 * mComp] + m[q + 7 * mComp] + m[q + 11 * mComp];
+        float s10 = m[q + 4 * mComp] - m[q + 8 * mComp] - m[q + 12 * mComp];
+        float s11 = m[q + 5 * mComp] - m[q + 9 * mComp] - m[q + 13 * mComp];
+        float s12 = m[q + 6 * mComp] - m[q + 10 * mComp] - m[q + 14 * mComp];
+        float s13 = m[q + 7 * mComp] - m[q + 11 * mComp] - m[q + 15 * mComp];
+        // Horizontal A: y0 = s0 + s1 + s2, y1 = s1 - s2 - s3.
+        int at = plane + y * ow + xcol;
+        boolean right = xcol + 1 < ow;
+        out[at] = s00 + s01 + s02 + bo;
+        if (right) out[at + 1] = s01 - s02 - s03 + bo;
+        if (y + 1 < oh) {
+            out[at + ow] = s10 + s11 + s12 + bo;
+            if (right) out[at + ow + 1] = s11 - s12 - s13 + bo;
         }
     }
 }

@@ -6,7 +6,8 @@
  *   <li>{@link dev.unitune.tensor.cpu.fast.Sgemm}: packed, register-blocked, multi-threaded SGEMM
  *       (driver {@code PackedGemm}, packing {@code GemmPacking}, 6 x 2-vector micro-kernel {@code GemmKernel}).</li>
  *   <li>{@link dev.unitune.tensor.cpu.fast.FastConv2d}: conv2d and both gradients; Winograd F(2x2,3x3)
- *       for stride-1 3x3 convolutions ({@code Winograd}, {@code WinogradWeightGrad}), im2col + SGEMM
+ *       for stride-1 3x3 convolutions ({@code Winograd}, fused per tile block for small layers in
+ *       {@code WinogradFused}, {@code WinogradWeightGrad}), im2col + SGEMM
  *       otherwise ({@code Im2col}), plain SGEMM for 1x1.</li>
  *   <li>{@link dev.unitune.tensor.cpu.fast.VecKernels}: row softmax, log-softmax, normalisation, with our
  *       own polynomial exp ({@link dev.unitune.tensor.cpu.fast.FastMath}).</li>
