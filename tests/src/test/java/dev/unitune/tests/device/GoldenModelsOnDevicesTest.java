@@ -49,11 +49,12 @@ class GoldenModelsOnDevicesTest {
                     Path path = goldenFile(file);
                     Assumptions.assumeTrue(path != null, () -> "golden file " + file + " not on the test classpath (/golden/) nor in -Dunitune.golden.dir");
                     Backend backend = probe.backend();
-                    long before = backend.allocatedBytes();
                     GoldenCheck.FileResult r = new GoldenCheck(backend, null).check(path);
                     if (!r.passed(false)) throw new AssertionError(backendName + " " + file + ":\n" + GoldenCheck.table(List.of(r), false));
-                    System.gc(); // outputs are unowned device tensors; nothing is required of memory here
-                    if (backend.allocatedBytes() < before) throw new AssertionError("allocatedBytes went below its starting value");
+                    // Outputs are unowned device tensors, freed by the GC safety net at some later time (possibly
+                    // during another case), so only the accounting's sanity is checked here; that memory returns
+                    // to its start under scopes is DeviceMemoryTest's job (kernels module).
+                    if (backend.allocatedBytes() < 0) throw new AssertionError("allocatedBytes is negative: a storage was freed twice");
                 }));
             }
         }
