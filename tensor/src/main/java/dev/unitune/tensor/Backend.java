@@ -54,6 +54,13 @@ public interface Backend extends AutoCloseable {
      */
     Tensor fromHost(Object array, DType dtype, int... shape);
 
+    /**
+     * Like {@link #fromHost}, but the caller hands the array over and never touches it again, so a backend
+     * that keeps host memory (the CPU) may adopt it instead of copying: loaders that decode straight into a
+     * fresh array use this to avoid a second copy of every weight. Device backends copy as usual.
+     */
+    default Tensor adoptHost(Object array, DType dtype, int... shape) { return fromHost(array, dtype, shape); }
+
     /** A new row-major host array of the tensor's elements, of the class {@link #fromHost} takes for its dtype. */
     Object toHost(Tensor t);
 

@@ -47,7 +47,7 @@ public abstract class AbstractWeightSource implements WeightSource {
         int numel = 1;
         for (int d : shape) numel *= d; // checked by intShape
         Object host = TensorDecoder.decode(bytes(name), t.weightDType(), numel, dtype, path + ": tensor '" + name + "'");
-        return backend.fromHost(host, dtype, shape);
+        return backend.adoptHost(host, dtype, shape); // host is a fresh array nobody else holds
     }
 
     /** The shape as ints, refusing tensors beyond the tensor core's 2^31-1 elements with a clear error. */

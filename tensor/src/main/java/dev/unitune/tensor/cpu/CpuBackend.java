@@ -47,6 +47,12 @@ public final class CpuBackend implements Backend {
         return HostArrays.wrap(copy, dtype, shape);
     }
 
+    @Override public Tensor adoptHost(Object array, DType dtype, int... shape) {
+        int n = HostArray.checkFor(array, dtype, shape);
+        if (dtype == DType.BOOL) { byte[] b = (byte[]) array; for (int i = 0; i < n; i++) b[i] = (byte) (b[i] != 0 ? 1 : 0); }
+        return HostArrays.wrap(array, dtype, shape);
+    }
+
     @Override public Object toHost(Tensor t) {
         HostArrays.storage(t);
         return HostArrays.rawCopy(t);
