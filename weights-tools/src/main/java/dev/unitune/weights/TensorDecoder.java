@@ -1,6 +1,7 @@
 package dev.unitune.weights;
 
 import dev.unitune.tensor.DType;
+import dev.unitune.tensor.Half;
 
 import java.nio.ByteBuffer;
 
@@ -44,8 +45,8 @@ public final class TensorDecoder {
         forPieces(src, stored, numel, (b, first, count) -> {
             switch (stored) {
                 case F32 -> b.asFloatBuffer().get(out, first, count);
-                case F16 -> { for (int i = 0; i < count; i++) out[first + i] = FloatBits.halfToFloat(b.getShort(2 * i)); }
-                case BF16 -> { for (int i = 0; i < count; i++) out[first + i] = FloatBits.bf16ToFloat(b.getShort(2 * i)); }
+                case F16 -> { for (int i = 0; i < count; i++) out[first + i] = Half.f16ToFloat(b.getShort(2 * i)); }
+                case BF16 -> { for (int i = 0; i < count; i++) out[first + i] = Half.bf16ToFloat(b.getShort(2 * i)); }
                 case F8_E4M3 -> { for (int i = 0; i < count; i++) out[first + i] = FloatBits.e4m3ToFloat(b.get(i)); }
                 case F8_E5M2 -> { for (int i = 0; i < count; i++) out[first + i] = FloatBits.e5m2ToFloat(b.get(i)); }
                 case F64 -> { for (int i = 0; i < count; i++) out[first + i] = (float) b.getDouble(8 * i); }
@@ -62,8 +63,8 @@ public final class TensorDecoder {
             switch (stored) {
                 case F64 -> b.asDoubleBuffer().get(out, first, count);
                 case F32 -> { for (int i = 0; i < count; i++) out[first + i] = b.getFloat(4 * i); }
-                case F16 -> { for (int i = 0; i < count; i++) out[first + i] = FloatBits.halfToFloat(b.getShort(2 * i)); }
-                case BF16 -> { for (int i = 0; i < count; i++) out[first + i] = FloatBits.bf16ToFloat(b.getShort(2 * i)); }
+                case F16 -> { for (int i = 0; i < count; i++) out[first + i] = Half.f16ToFloat(b.getShort(2 * i)); }
+                case BF16 -> { for (int i = 0; i < count; i++) out[first + i] = Half.bf16ToFloat(b.getShort(2 * i)); }
                 case F8_E4M3 -> { for (int i = 0; i < count; i++) out[first + i] = FloatBits.e4m3ToFloat(b.get(i)); }
                 case F8_E5M2 -> { for (int i = 0; i < count; i++) out[first + i] = FloatBits.e5m2ToFloat(b.get(i)); }
                 case U64 -> { for (int i = 0; i < count; i++) out[first + i] = unsignedToDouble(b.getLong(8 * i)); }
@@ -83,7 +84,7 @@ public final class TensorDecoder {
         // Through float32: exact for every stored float type narrower than F32, and F32/F64 round once.
         // (F64 -> F32 -> F16 can double-round; the error is within one half-ulp of the target.)
         float[] f = toFloats(src, stored, numel);
-        for (int i = 0; i < numel; i++) out[i] = target == DType.F16 ? FloatBits.floatToHalf(f[i]) : FloatBits.floatToBf16(f[i]);
+        for (int i = 0; i < numel; i++) out[i] = target == DType.F16 ? Half.floatToF16(f[i]) : Half.floatToBf16(f[i]);
         return out;
     }
 
@@ -153,8 +154,8 @@ public final class TensorDecoder {
         return switch (t) {
             case F32 -> b.getFloat(4 * i);
             case F64 -> b.getDouble(8 * i);
-            case F16 -> FloatBits.halfToFloat(b.getShort(2 * i));
-            case BF16 -> FloatBits.bf16ToFloat(b.getShort(2 * i));
+            case F16 -> Half.f16ToFloat(b.getShort(2 * i));
+            case BF16 -> Half.bf16ToFloat(b.getShort(2 * i));
             case F8_E4M3 -> FloatBits.e4m3ToFloat(b.get(i));
             case F8_E5M2 -> FloatBits.e5m2ToFloat(b.get(i));
             default -> throw new IllegalStateException(t + " is not a float type");

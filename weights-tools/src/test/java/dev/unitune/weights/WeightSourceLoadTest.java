@@ -1,5 +1,6 @@
 package dev.unitune.weights;
 
+import dev.unitune.tensor.Half;
 import dev.unitune.tensor.Backend;
 import dev.unitune.tensor.Backends;
 import dev.unitune.tensor.DType;
@@ -48,7 +49,7 @@ class WeightSourceLoadTest {
     @Test
     void narrowFloatsWidenExactlyAndF32NarrowsRoundingToEven() {
         Path p = dir.resolve("f.safetensors");
-        ByteBuffer h = le(6).putShort(FloatBits.floatToHalf(1.5f)).putShort((short) 0x7bff).putShort((short) 0x0001);
+        ByteBuffer h = le(6).putShort(Half.floatToF16(1.5f)).putShort((short) 0x7bff).putShort((short) 0x0001);
         ByteBuffer bf = le(4).putShort((short) 0x3f80).putShort((short) 0xc2f7);
         ByteBuffer e4 = le(3).put((byte) 0x7e).put((byte) 0x38).put((byte) 0xbc);
         ByteBuffer f = le(12).putFloat(1f + 0x1p-11f).putFloat(1f + 3 * 0x1p-11f).putFloat(70000f);

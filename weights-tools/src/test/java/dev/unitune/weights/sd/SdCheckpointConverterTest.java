@@ -1,5 +1,6 @@
 package dev.unitune.weights.sd;
 
+import dev.unitune.tensor.Half;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.unitune.tensor.DType;
 import dev.unitune.weights.ByteRange;
@@ -131,7 +132,7 @@ class SdCheckpointConverterTest {
             FloatBuf src = new FloatBuf(data.get("cond_stage_model.model.transformer.resblocks.1.attn.in_proj_weight"));
             ByteBuffer k = te.bytes("text_model.encoder.layers.1.self_attn.k_proj.weight").piece(0, 6 * 6 * 2);
             assertEquals("F16", te.info("text_model.encoder.layers.1.self_attn.k_proj.weight").dtype());
-            for (int i = 0; i < 36; i++) assertEquals(FloatBits.floatToHalf(src.get(36 + i)), k.getShort(2 * i));
+            for (int i = 0; i < 36; i++) assertEquals(Half.floatToF16(src.get(36 + i)), k.getShort(2 * i));
         }
     }
 
