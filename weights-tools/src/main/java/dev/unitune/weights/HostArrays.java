@@ -1,5 +1,7 @@
 package dev.unitune.weights;
 
+import dev.unitune.tensor.HostArray;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -9,31 +11,14 @@ final class HostArrays {
 
     static byte[] toLittleEndian(Object array) {
         if (array instanceof byte[] b) return b.clone();
-        if (array instanceof float[] f) {
-            ByteBuffer bb = ByteBuffer.allocate(Math.multiplyExact(f.length, 4)).order(ByteOrder.LITTLE_ENDIAN);
-            bb.asFloatBuffer().put(f);
-            return bb.array();
-        }
-        if (array instanceof double[] d) {
-            ByteBuffer bb = ByteBuffer.allocate(Math.multiplyExact(d.length, 8)).order(ByteOrder.LITTLE_ENDIAN);
-            bb.asDoubleBuffer().put(d);
-            return bb.array();
-        }
-        if (array instanceof short[] s) {
-            ByteBuffer bb = ByteBuffer.allocate(Math.multiplyExact(s.length, 2)).order(ByteOrder.LITTLE_ENDIAN);
-            bb.asShortBuffer().put(s);
-            return bb.array();
-        }
-        if (array instanceof int[] i) {
-            ByteBuffer bb = ByteBuffer.allocate(Math.multiplyExact(i.length, 4)).order(ByteOrder.LITTLE_ENDIAN);
-            bb.asIntBuffer().put(i);
-            return bb.array();
-        }
-        if (array instanceof long[] l) {
-            ByteBuffer bb = ByteBuffer.allocate(Math.multiplyExact(l.length, 8)).order(ByteOrder.LITTLE_ENDIAN);
-            bb.asLongBuffer().put(l);
-            return bb.array();
-        }
-        throw new IllegalArgumentException("not a host tensor array: " + (array == null ? "null" : array.getClass().getSimpleName()));
+        long bytes = HostArray.byteSize(array); // refuses anything but the host-array classes
+        if (bytes > Integer.MAX_VALUE) throw new ArithmeticException("host array of " + bytes + " bytes exceeds a Java array");
+        ByteBuffer bb = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+        if (array instanceof float[] f) bb.asFloatBuffer().put(f);
+        else if (array instanceof double[] d) bb.asDoubleBuffer().put(d);
+        else if (array instanceof short[] s) bb.asShortBuffer().put(s);
+        else if (array instanceof int[] i) bb.asIntBuffer().put(i);
+        else bb.asLongBuffer().put((long[]) array);
+        return bb.array();
     }
 }
